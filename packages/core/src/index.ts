@@ -24,3 +24,23 @@ export {
   type PermissionStatus,
   permissionStatusSchema,
 } from "./schemas.ts";
+export {
+  type AudienceEvent,
+  type AudienceEventKind,
+  audienceEventFor,
+  isMemberOf,
+} from "./webhook/audience.ts";
+export { eventTimeFromMillis, eventTimeToMillis, parseEventTime } from "./webhook/event-time.ts";
+export {
+  cloudEventSchema,
+  lyticsEventSchema,
+  MAX_WEBHOOK_BATCH,
+  parseWebhookBody,
+  parseWebhookItem,
+  type SegmentEvent,
+  segmentEventSchema,
+  type UserData,
+  userDataSchema,
+  type WebhookParseResult,
+  type WebhookUser,
+} from "./webhook/payload.ts";
