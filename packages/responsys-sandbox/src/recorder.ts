@@ -1,0 +1,52 @@
+/** One request the sandbox received, as the control API and `sandbox.requests()` report it. */
+export interface RecordedRequest {
+  id: number;
+  /** Epoch milliseconds on the sandbox clock. */
+  time: number;
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  headers: Record<string, string>;
+  /** JSON bodies parsed, form bodies as an object of fields, anything else as text; null when empty. */
+  body: unknown;
+  /** API function name, or null for paths that are not a Responsys API function. */
+  api: string | null;
+  /** Status answered, or null when the connection was dropped before answering. */
+  status: number | null;
+  /** The fault applied to this request, if any. */
+  fault: string | null;
+}
+
+export interface RequestFilter {
+  /** Substring of the path. */
+  path?: string | undefined;
+  method?: string | undefined;
+  api?: string | undefined;
+}
+
+/** Keeps every Responsys request in arrival order until reset. */
+export class RequestRecorder {
+  #records: RecordedRequest[] = [];
+  #nextId = 1;
+
+  start(entry: Omit<RecordedRequest, "id" | "status" | "fault">): RecordedRequest {
+    const record: RecordedRequest = { ...entry, id: this.#nextId++, status: null, fault: null };
+    this.#records.push(record);
+    return record;
+  }
+
+  list(filter: RequestFilter = {}): RecordedRequest[] {
+    return this.#records
+      .filter(
+        (record) =>
+          (filter.path === undefined || record.path.includes(filter.path)) &&
+          (filter.method === undefined || record.method === filter.method.toUpperCase()) &&
+          (filter.api === undefined || record.api === filter.api),
+      )
+      .map((record) => structuredClone(record));
+  }
+
+  clear(): void {
+    this.#records = [];
+  }
+}
