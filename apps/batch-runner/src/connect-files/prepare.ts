@@ -1,0 +1,83 @@
+import { mkdir, open, rm } from "node:fs/promises";
+import path from "node:path";
+import { BridgeError } from "@responsys-bridge/core";
+import { decryptFile, type PgpKey } from "../pgp/decrypt.ts";
+import type { FileSource, RemoteFile } from "../sftp/source.ts";
+import type { ConnectFileName } from "./name.ts";
+
+export interface PreparedFile {
+  /** The local plaintext: text, or a zip that readConnectEvents inflates. */
+  plaintextPath: string;
+  zip: boolean;
+  /** Deletes the staged files. */
+  cleanup(): Promise<void>;
+}
+
+export interface PrepareOptions {
+  stagingDir: string;
+  pgpKey?: PgpKey;
+  onProgress?: (phase: "download" | "decrypt", bytes: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * Downloads the remote file into stagingDir, decrypts it if PGP (integrity verified BEFORE anything
+ * is returned), and returns the local plaintext path (zip still zipped; readConnectEvents unzips).
+ * A broken download keeps its partial file, so the next attempt on the same version resumes it.
+ */
+export async function prepareConnectFile(
+  source: FileSource,
+  remote: RemoteFile,
+  file: ConnectFileName,
+  options: PrepareOptions,
+): Promise<PreparedFile> {
+  await mkdir(options.stagingDir, { recursive: true });
+  // The version (size, mtime) is in the name, so a partial download is only resumed for the same version.
+  const base = path.join(options.stagingDir, `${remote.name}.${remote.size}-${remote.mtimeMs}`);
+  const downloadPath = `${base}.download`;
+  const plaintextPath = `${base}.plain`;
+  const encrypted = file.layers[0] === "pgp";
+  if (encrypted && options.pgpKey === undefined) {
+    throw new BridgeError({
+      code: "PGP_KEY_MISSING",
+      message: `${remote.path} is PGP-encrypted but the job has no pgpPrivateKey`,
+    });
+  }
+
+  await source.download(remote, downloadPath, {
+    onProgress: (bytes) => options.onProgress?.("download", bytes, remote.size),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+  });
+
+  if (!encrypted || options.pgpKey === undefined) {
+    return {
+      plaintextPath: downloadPath,
+      zip: file.layers.includes("zip"),
+      cleanup: () => rm(downloadPath, { force: true }),
+    };
+  }
+  try {
+    await decryptFile(downloadPath, plaintextPath, options.pgpKey, {
+      onProgress: (bytes) => options.onProgress?.("decrypt", bytes, remote.size),
+    });
+  } finally {
+    // Decrypting again needs the whole file anyway, and a failed file is downloaded afresh next run.
+    await rm(downloadPath, { force: true });
+  }
+  // `x.gpg` says nothing about what is inside; a zip announces itself by its signature.
+  const zip =
+    file.layers.includes("zip") ||
+    (file.layers.length === 1 && (await startsWithZipSignature(plaintextPath)));
+  return { plaintextPath, zip, cleanup: () => rm(plaintextPath, { force: true }) };
+}
+
+async function startsWithZipSignature(filePath: string): Promise<boolean> {
+  const handle = await open(filePath, "r");
+  try {
+    const head = Buffer.alloc(4);
+    const { bytesRead } = await handle.read(head, 0, 4, 0);
+    return bytesRead === 4 && head.readUInt32LE(0) === 0x04034b50;
+  } finally {
+    await handle.close();
+  }
+}
