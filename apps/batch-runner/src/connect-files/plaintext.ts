@@ -7,9 +7,11 @@ import { Unzip, UnzipInflate } from "fflate";
  * The plaintext bytes of a Connect file from byte `start` on: the file itself, or the single entry
  * of a zip inflated on the fly (a zip restarts from its beginning and skips `start` bytes).
  */
-export function openPlaintext(path: string, zip: boolean, start = 0): Readable {
-  if (!zip) return createReadStream(path, { start, highWaterMark: 256 * 1024 });
-  return Readable.from(skipBytes(unzipSingleEntry(path), start), { objectMode: false });
+export function openPlaintext(path: string, zip: boolean, start = 0, readBufferBytes?: number): Readable {
+  if (!zip) return createReadStream(path, { start, highWaterMark: readBufferBytes ?? 256 * 1024 });
+  return Readable.from(skipBytes(unzipSingleEntry(path, readBufferBytes ?? 64 * 1024), start), {
+    objectMode: false,
+  });
 }
 
 async function* skipBytes(chunks: AsyncIterable<Uint8Array>, count: number): AsyncGenerator<Uint8Array> {
@@ -25,7 +27,7 @@ async function* skipBytes(chunks: AsyncIterable<Uint8Array>, count: number): Asy
 }
 
 /** Streams the one file inside a zip; directories are ignored, a second file is refused. */
-async function* unzipSingleEntry(path: string): AsyncGenerator<Uint8Array> {
+async function* unzipSingleEntry(path: string, readBufferBytes: number): AsyncGenerator<Uint8Array> {
   const unzip = new Unzip();
   unzip.register(UnzipInflate);
   const ready: Uint8Array[] = [];
@@ -73,7 +75,7 @@ async function* unzipSingleEntry(path: string): AsyncGenerator<Uint8Array> {
     if (failure) throw failure;
   };
 
-  for await (const chunk of createReadStream(path, { highWaterMark: 64 * 1024 })) {
+  for await (const chunk of createReadStream(path, { highWaterMark: readBufferBytes })) {
     push(chunk, false);
     // ondata runs synchronously inside push, so `ready` holds at most one input chunk's output.
     yield* ready.splice(0);

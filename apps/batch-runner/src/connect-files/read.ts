@@ -39,6 +39,8 @@ export interface ReadOptions {
   fromLine?: number;
   /** Rows (events + rejected) per chunk; default 1000. */
   chunkSize?: number;
+  /** Bytes per read from disk (tests use tiny reads to split characters across chunks). */
+  readBufferBytes?: number;
 }
 
 // A quoted field longer than this is taken as a quote that never closes.
@@ -77,7 +79,7 @@ export async function* readConnectEvents(path: string, options: ReadOptions): As
     // csv-parse cannot recover from a quote that never closes: it swallows the rest of the file.
     // Such an error ends this segment; parsing restarts on the line after the broken one.
     let fatal: { code: string; bytes: number } | undefined;
-    const source = openPlaintext(path, options.zip, current.start);
+    const source = openPlaintext(path, options.zip, current.start, options.readBufferBytes);
     const parser = source.pipe(
       parse({
         delimiter: options.delimiter,

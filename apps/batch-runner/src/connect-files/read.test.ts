@@ -1,0 +1,256 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { strToU8, Zip, ZipDeflate, zipSync } from "fflate";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ConnectFileName, parseConnectFileName } from "./name.ts";
+import { type EventChunk, type ReadOptions, readConnectEvents } from "./read.ts";
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), "connect-read-"));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function fileName(name: string): ConnectFileName {
+  const parsed = parseConnectFileName(name);
+  if (!parsed.ok) throw new Error(parsed.reason);
+  return parsed.file;
+}
+
+const OPEN = fileName("1234_OPEN_20240301_091500.txt");
+
+async function write(name: string, content: string | Uint8Array): Promise<string> {
+  const file = path.join(dir, name);
+  await writeFile(file, content);
+  return file;
+}
+
+async function readAll(file: string, options: Partial<ReadOptions> = {}): Promise<EventChunk[]> {
+  const chunks: EventChunk[] = [];
+  for await (const chunk of readConnectEvents(file, {
+    file: OPEN,
+    fileLabel: "/download/x.txt",
+    delimiter: "|",
+    zip: false,
+    ...options,
+  })) {
+    chunks.push(chunk);
+  }
+  return chunks;
+}
+
+const events = (chunks: EventChunk[]) => chunks.flatMap((chunk) => chunk.events);
+const rejected = (chunks: EventChunk[]) => chunks.flatMap((chunk) => chunk.rejected);
+
+const PIPE_FILE = [
+  "EVENT_TYPE_ID|ACCOUNT_ID|RIID|EVENT_CAPTURED_DT|EMAIL|OFFER_URL",
+  "4|1234|1001|03-JAN-2019 13:05:32|a@example.com|https://x.example/a",
+  "4|1234|1002|03-Jan-2019 13:05:33|b@example.com|",
+  "",
+].join("\n");
+
+describe("readConnectEvents", () => {
+  it("turns rows into events with lower-cased columns, the file's event and an ISO _ts", async () => {
+    const chunks = await readAll(await write("basic.txt", PIPE_FILE));
+    expect(events(chunks)).toEqual([
+      {
+        line: 2,
+        event: {
+          event_type_id: "4",
+          riid: "1001",
+          event_captured_dt: "03-JAN-2019 13:05:32",
+          email: "a@example.com",
+          offer_url: "https://x.example/a",
+          event: "OPEN",
+          channel: "email",
+          account_id: "1234",
+          _ts: "2019-01-03T13:05:32.000Z",
+        },
+      },
+      {
+        line: 3,
+        event: {
+          event_type_id: "4",
+          riid: "1002",
+          event_captured_dt: "03-Jan-2019 13:05:33",
+          email: "b@example.com",
+          event: "OPEN",
+          channel: "email",
+          account_id: "1234",
+          _ts: "2019-01-03T13:05:33.000Z",
+        },
+      },
+    ]);
+    expect(chunks.at(-1)?.lastLine).toBe(3);
+  });
+
+  it("names SMS events after the channel", async () => {
+    const file = await write("sms.txt", "EVENT_UUID,EVENT_CAPTURED_DT\nu-1,01-MAR-2024 10:00:00\n");
+    const chunks = await readAll(file, { file: fileName("99_SMS_SENT_20240301_120000.txt"), delimiter: "," });
+    expect(events(chunks)[0]?.event).toMatchObject({ event: "SMS_SENT", channel: "sms", account_id: "99" });
+  });
+
+  it("reads quotes, escaped quotes, delimiters in quotes, CRLF, embedded newlines and a BOM", async () => {
+    const content =
+      '\uFEFF"RIID","EVENT_CAPTURED_DT","REASON"\r\n' +
+      '1,01-MAR-2024 10:00:00,"said ""hi"", then left"\r\n' +
+      '2,01-MAR-2024 10:00:01,"two\nlines"\r\n' +
+      "3,01-MAR-2024 10:00:02,plain\r\n";
+    const chunks = await readAll(await write("quoted.csv", content), { delimiter: "," });
+    expect(rejected(chunks)).toEqual([]);
+    expect(events(chunks).map(({ line, event }) => [line, event.riid, event.reason])).toEqual([
+      [2, "1", 'said "hi", then left'],
+      [4, "2", "two\nlines"],
+      [5, "3", "plain"],
+    ]);
+  });
+
+  it("decodes multi-byte characters split across read chunks", async () => {
+    const names = ["Zoë", "東京", "🚀 launch", "naïve café"];
+    const rows = names.map((name, index) => `${index}|01-MAR-2024 10:00:0${index}|${name}`);
+    const file = await write("utf8.txt", `RIID|EVENT_CAPTURED_DT|NAME\n${rows.join("\n")}\n`);
+    for (const readBufferBytes of [1, 2, 3, 5, 7]) {
+      const chunks = await readAll(file, { readBufferBytes });
+      expect(events(chunks).map(({ event }) => event.name)).toEqual(names);
+    }
+  });
+
+  it("keeps bad rows with line and reason and reads on", async () => {
+    const content = [
+      "RIID|EVENT_CAPTURED_DT|EMAIL",
+      "1|01-MAR-2024 10:00:00|a@example.com",
+      "2|01-MAR-2024 10:00:00",
+      "3|2024-03-01 10:00:00|c@example.com",
+      "4||d@example.com",
+      "5|31-FEB-2024 10:00:00|e@example.com",
+      '6|01-MAR-2024 10:00:00|"never closed',
+      "7|01-MAR-2024 10:00:07|g@example.com",
+      "8|01-MAR-2024 10:00:08|h@example.com|extra",
+      "9|01-MAR-2024 10:00:09|i@example.com",
+      "",
+    ].join("\n");
+    const chunks = await readAll(await write("bad.txt", content));
+    expect(rejected(chunks)).toEqual([
+      { file: "/download/x.txt", line: 3, reason: "expected 3 columns, found 2" },
+      {
+        file: "/download/x.txt",
+        line: 4,
+        reason: 'EVENT_CAPTURED_DT "2024-03-01 10:00:00" is not a DD-Mon-YYYY HH24:MI:SS date',
+      },
+      { file: "/download/x.txt", line: 5, reason: "EVENT_CAPTURED_DT is empty" },
+      {
+        file: "/download/x.txt",
+        line: 6,
+        reason: 'EVENT_CAPTURED_DT "31-FEB-2024 10:00:00" is not a DD-Mon-YYYY HH24:MI:SS date',
+      },
+      { file: "/download/x.txt", line: 7, reason: "a quoted field is never closed" },
+      { file: "/download/x.txt", line: 9, reason: "expected 3 columns, found 4" },
+    ]);
+    expect(events(chunks).map(({ line, event }) => [line, event.riid])).toEqual([
+      [2, "1"],
+      [8, "7"],
+      [10, "9"],
+    ]);
+  });
+
+  it("recovers after an unclosed quote that runs past the record size limit", async () => {
+    const filler = Array.from(
+      { length: 30_000 },
+      (_, index) => `${index}|01-MAR-2024 10:00:00|x${"y".repeat(30)}`,
+    );
+    const content = `RIID|EVENT_CAPTURED_DT|EMAIL\n0|01-MAR-2024 10:00:00|"open\n${filler.join("\n")}\n`;
+    const chunks = await readAll(await write("runaway.txt", content));
+    expect(rejected(chunks)).toEqual([
+      { file: "/download/x.txt", line: 2, reason: "a quoted field is never closed" },
+    ]);
+    expect(events(chunks)).toHaveLength(30_000);
+    expect(events(chunks)[0]).toMatchObject({ line: 3, event: { riid: "0" } });
+  });
+
+  it("resumes after a checkpoint without repeating or losing rows", async () => {
+    const rows = Array.from({ length: 9 }, (_, index) => `${index}|01-MAR-2024 10:00:0${index}|e`);
+    rows[4] = "bad row";
+    const file = await write("resume.txt", `RIID|EVENT_CAPTURED_DT|EMAIL\n${rows.join("\n")}\n`);
+    const whole = await readAll(file, { chunkSize: 3 });
+    expect(whole.map((chunk) => chunk.lastLine)).toEqual([4, 7, 10]);
+    const resumed = await readAll(file, { chunkSize: 3, fromLine: whole[0]?.lastLine ?? 0 });
+    expect([...events(whole.slice(0, 1)), ...events(resumed)]).toEqual(events(whole));
+    expect([...rejected(whole.slice(0, 1)), ...rejected(resumed)]).toEqual(rejected(whole));
+  });
+
+  it.each([
+    [
+      "no EVENT_CAPTURED_DT (wrong delimiter)",
+      "RIID,EVENT_CAPTURED_DT\n1,01-MAR-2024 10:00:00\n",
+      /no EVENT_CAPTURED_DT/,
+    ],
+    ["a duplicate column", "RIID|riid|EVENT_CAPTURED_DT\n", /duplicate "riid"/],
+    ["an unclosed quote", 'RIID|"EVENT_CAPTURED_DT\n1|2\n', /header row cannot be read/],
+  ])("fails the file on a header with %s", async (_name, content, message) => {
+    const file = await write("header.txt", content);
+    await expect(readAll(file)).rejects.toMatchObject({ code: "CONNECT_FILE_BAD_HEADER", message });
+  });
+
+  it("yields nothing for an empty file", async () => {
+    expect(await readAll(await write("empty.txt", ""))).toEqual([]);
+  });
+});
+
+describe("readConnectEvents on zip files", () => {
+  const content = `${PIPE_FILE}5|1234|1003|04-JAN-2019 00:00:00|ü@example.com|\n`;
+
+  it.each([
+    ["deflated", () => zipSync({ "1234_OPEN_20240301_091500.txt": strToU8(content) })],
+    ["stored", () => zipSync({ "a.txt": [strToU8(content), { level: 0 }] })],
+    ["with a folder entry", () => zipSync({ "dir/": new Uint8Array(0), "dir/a.txt": strToU8(content) })],
+    ["streamed (data descriptor)", () => streamedZip("a.txt", content)],
+  ])("reads the entry of a %s zip", async (name, make) => {
+    const file = await write(`${name}.zip`, make());
+    const chunks = await readAll(file, { zip: true, readBufferBytes: 7 });
+    expect(events(chunks).map(({ event }) => event.email)).toEqual([
+      "a@example.com",
+      "b@example.com",
+      "ü@example.com",
+    ]);
+  });
+
+  it("resumes inside a zip after an unclosed quote", async () => {
+    const text = 'RIID|EVENT_CAPTURED_DT\n"1|01-MAR-2024 10:00:00\n2|01-MAR-2024 10:00:00\n';
+    const file = await write("quote.zip", zipSync({ "a.txt": strToU8(text) }));
+    const chunks = await readAll(file, { zip: true });
+    expect(rejected(chunks).map((row) => row.line)).toEqual([2]);
+    expect(events(chunks).map(({ event }) => event.riid)).toEqual(["2"]);
+  });
+
+  it.each([
+    ["not a zip at all", () => strToU8("RIID|EVENT_CAPTURED_DT\n"), "ZIP_CORRUPT"],
+    ["truncated", () => zipSync({ "a.txt": strToU8(content.repeat(50)) }).subarray(0, 200), "ZIP_CORRUPT"],
+    ["damaged deflate data", () => damaged(zipSync({ "a.txt": strToU8(content.repeat(50)) })), "ZIP_CORRUPT"],
+    ["two files", () => zipSync({ "a.txt": strToU8(content), "b.txt": strToU8(content) }), "ZIP_UNSUPPORTED"],
+  ])("fails a zip that is %s", async (name, make, code) => {
+    const file = await write(`bad-${name}.zip`, make());
+    await expect(readAll(file, { zip: true })).rejects.toMatchObject({ code });
+  });
+});
+
+function streamedZip(name: string, text: string): Uint8Array {
+  const parts: Uint8Array[] = [];
+  const zip = new Zip((error, data) => {
+    if (error) throw error;
+    parts.push(data);
+  });
+  const entry = new ZipDeflate(name);
+  zip.add(entry);
+  entry.push(strToU8(text), true);
+  zip.end();
+  return Buffer.concat(parts);
+}
+
+function damaged(zip: Uint8Array): Uint8Array {
+  const copy = Uint8Array.from(zip);
+  for (let index = 60; index < 90; index++) copy[index] = (copy[index] ?? 0) ^ 0xff;
+  return copy;
+}

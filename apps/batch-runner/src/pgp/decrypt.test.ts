@@ -1,0 +1,144 @@
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openExportLines } from "../../test/support/connect-data.ts";
+import { createGpgKeyring, type GpgKeyring } from "../../test/support/gnupg.ts";
+import { decryptFile, loadPgpKey, type PgpKey } from "./decrypt.ts";
+
+let dir: string;
+let plaintextPath: string;
+let plaintext: Buffer;
+let protectedRing: GpgKeyring;
+let rsaRing: GpgKeyring;
+let key: PgpKey;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), "pgp-test-"));
+  plaintextPath = path.join(dir, "plain.txt");
+  // ~300 KB, several openpgp stream chunks, with some multi-byte text.
+  plaintext = Buffer.from(`${[...openExportLines({ rows: 3000, users: 300, seed: 7 })].join("")}café ✓ 🚀\n`);
+  await writeFile(plaintextPath, plaintext);
+  [protectedRing, rsaRing] = await Promise.all([
+    createGpgKeyring({ algorithm: "curve25519", passphrase: "correct horse" }),
+    createGpgKeyring({ algorithm: "rsa", email: "rsa@example.com" }),
+  ]);
+  key = await loadPgpKey(protectedRing.armoredSecretKey, "correct horse");
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all([protectedRing?.dispose(), rsaRing?.dispose()]);
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function encrypted(ring: GpgKeyring, name: string, options: { armor?: boolean; compress?: boolean }) {
+  const output = path.join(dir, name);
+  await ring.encrypt(plaintextPath, output, options);
+  return output;
+}
+
+async function decryptionError(input: string, withKey: PgpKey = key) {
+  const output = `${input}.out`;
+  const error = await decryptFile(input, output, withKey).then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  // Nothing of a failed file may be left for the parser.
+  expect(existsSync(output)).toBe(false);
+  return error;
+}
+
+describe("decryptFile", () => {
+  it.each([
+    { name: "binary, ZLIB", armor: false, compress: true },
+    { name: "binary, uncompressed", armor: false, compress: false },
+    { name: "armored, ZLIB", armor: true, compress: true },
+    { name: "armored, uncompressed", armor: true, compress: false },
+  ])(
+    "decrypts a GnuPG file: $name, passphrase-protected Curve25519 key",
+    async ({ name, armor, compress }) => {
+      const input = await encrypted(protectedRing, `${name}.gpg`, { armor, compress });
+      const output = path.join(dir, `${name}.out`);
+      let progress = 0;
+      await decryptFile(input, output, key, { onProgress: (bytes) => (progress = bytes) });
+      expect((await readFile(output)).equals(plaintext)).toBe(true);
+      expect(progress).toBe((await readFile(input)).length);
+    },
+  );
+
+  it("decrypts with an unprotected RSA key", async () => {
+    const input = await encrypted(rsaRing, "rsa.gpg", {});
+    const rsaKey = await loadPgpKey(rsaRing.armoredSecretKey);
+    await decryptFile(input, path.join(dir, "rsa.out"), rsaKey);
+    expect((await readFile(path.join(dir, "rsa.out"))).equals(plaintext)).toBe(true);
+  });
+
+  it("says when the file is for another key", async () => {
+    const input = await encrypted(rsaRing, "other.gpg", {});
+    expect(await decryptionError(input)).toMatchObject({
+      code: "PGP_WRONG_KEY",
+      message: /not encrypted to/,
+    });
+  });
+
+  it.each([
+    ["plain text", async (file: string) => writeFile(file, plaintext)],
+    ["empty", async (file: string) => writeFile(file, "")],
+    ["a zip", async (file: string) => writeFile(file, Buffer.from("504b0304140000000800", "hex"))],
+    [
+      "an armored public key",
+      async (file: string) => writeFile(file, "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nxx\n"),
+    ],
+    ["a literal-data packet", async (file: string) => writeFile(file, Buffer.from([0xcb, 0x05, 0x62, 0x00]))],
+  ])("says when the file is not PGP-encrypted: %s", async (name, make) => {
+    const input = path.join(dir, `not-pgp-${name}`);
+    await make(input);
+    expect(await decryptionError(input)).toMatchObject({ code: "PGP_NOT_ENCRYPTED" });
+  });
+
+  it.each([
+    { name: "binary, ZLIB", armor: false, compress: true },
+    { name: "binary, uncompressed", armor: false, compress: false },
+    { name: "armored, uncompressed", armor: true, compress: false },
+  ])("says when the file is truncated: $name", async ({ name, armor, compress }) => {
+    const full = await readFile(await encrypted(protectedRing, `cut-${name}.gpg`, { armor, compress }));
+    for (const keep of [0.5, 0.9]) {
+      const input = path.join(dir, `cut-${name}-${keep}.gpg`);
+      await writeFile(input, full.subarray(0, Math.floor(full.length * keep)));
+      expect(await decryptionError(input)).toMatchObject({ code: "PGP_TRUNCATED", message: /truncated/ });
+    }
+  });
+
+  it.each([
+    { name: "binary, uncompressed", compress: false },
+    { name: "binary, ZLIB", compress: true },
+  ])("says when the file was modified: $name", async ({ name, compress }) => {
+    const bytes = await readFile(await encrypted(protectedRing, `tamper-${name}.gpg`, { compress }));
+    const middle = Math.floor(bytes.length / 2);
+    bytes[middle] = (bytes[middle] ?? 0) ^ 0x01;
+    const input = path.join(dir, `tampered-${name}.gpg`);
+    await writeFile(input, bytes);
+    expect(await decryptionError(input)).toMatchObject({ code: "PGP_INTEGRITY_FAILED", message: /modified/ });
+  });
+});
+
+describe("loadPgpKey", () => {
+  it("refuses a wrong passphrase", async () => {
+    await expect(loadPgpKey(protectedRing.armoredSecretKey, "wrong")).rejects.toMatchObject({
+      code: "PGP_BAD_PASSPHRASE",
+      message: /does not unlock/,
+    });
+  });
+
+  it("asks for the passphrase of a protected key", async () => {
+    await expect(loadPgpKey(protectedRing.armoredSecretKey)).rejects.toMatchObject({
+      code: "PGP_BAD_PASSPHRASE",
+      message: /no passphrase was given/,
+    });
+  });
+
+  it("refuses text that is not a private key", async () => {
+    await expect(loadPgpKey("not a key")).rejects.toMatchObject({ code: "PGP_BAD_KEY" });
+  });
+});
