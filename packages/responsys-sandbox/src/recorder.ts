@@ -30,7 +30,7 @@ export class RequestRecorder {
   #nextId = 1;
 
   start(entry: Omit<RecordedRequest, "id" | "status" | "fault">): RecordedRequest {
-    const record: RecordedRequest = { ...entry, id: this.#nextId++, status: null, fault: null };
+    const record: RecordedRequest = { id: this.#nextId++, ...entry, status: null, fault: null };
     this.#records.push(record);
     return record;
   }

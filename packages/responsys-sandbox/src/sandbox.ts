@@ -25,6 +25,8 @@ export interface SandboxOptions {
   rateLimits?: Record<string, number>;
   /** The sandbox clock, epoch ms (token expiry, rate-limit windows, timestamps). */
   now?: () => number;
+  /** How a latency fault waits; a real timer unless a test wants to observe the wait instead. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /** Read access to the sandbox's data, for tests. */
@@ -51,6 +53,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   const baseNow = options.now ?? (() => Date.now());
   let clockOffset = 0;
   const now = () => baseNow() + clockOffset;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const initialConfig = (): SandboxConfig => ({
     tokenLifetimeMs: options.tokenLifetimeMs ?? DEFAULT_TOKEN_LIFETIME_MS,
     rateLimits: checkRateLimits(options.rateLimits ?? {}),
@@ -175,7 +178,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
         );
         return;
       case "latency":
-        await new Promise((resolve) => setTimeout(resolve, fault.latencyMs));
+        await sleep(fault.latencyMs);
         break;
       default:
         break;
