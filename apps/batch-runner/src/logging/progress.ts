@@ -1,0 +1,48 @@
+/** What an import reports as it goes; the CLI draws it as a bar on a TTY. */
+export interface ImportProgress {
+  file: string;
+  phase: "download" | "decrypt" | "rows";
+  bytesDone: number;
+  bytesTotal: number;
+  rows: number;
+  filesDone: number;
+  filesTotal: number;
+}
+
+const BAR_WIDTH = 24;
+
+/** Renders one progress line: file, phase, bytes and rows. */
+export function renderProgress(progress: ImportProgress): string {
+  const ratio = progress.bytesTotal > 0 ? Math.min(1, progress.bytesDone / progress.bytesTotal) : 0;
+  const filled = Math.round(ratio * BAR_WIDTH);
+  const bar = `${"#".repeat(filled)}${"-".repeat(BAR_WIDTH - filled)}`;
+  const bytes = `${megabytes(progress.bytesDone)}/${megabytes(progress.bytesTotal)} MB`;
+  const rows = `${progress.rows.toLocaleString("en-US")} rows`;
+  return `[${bar}] ${progress.filesDone + 1}/${progress.filesTotal} ${progress.file} ${progress.phase} ${bytes} ${rows}`;
+}
+
+/** A bar redrawn in place on a TTY stream, at most every 100 ms. */
+export function createProgressBar(stream: NodeJS.WriteStream): {
+  update(progress: ImportProgress): void;
+  done(): void;
+} {
+  let last = 0;
+  let drawn = false;
+  return {
+    update(progress) {
+      const at = Date.now();
+      if (at - last < 100) return;
+      last = at;
+      drawn = true;
+      const line = renderProgress(progress).slice(0, Math.max(20, (stream.columns ?? 120) - 1));
+      stream.write(`\r\x1b[2K${line}`);
+    },
+    done() {
+      if (drawn) stream.write("\r\x1b[2K");
+    },
+  };
+}
+
+function megabytes(bytes: number): string {
+  return (bytes / 1_048_576).toFixed(1);
+}

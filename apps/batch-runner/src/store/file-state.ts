@@ -1,0 +1,188 @@
+import { BridgeError } from "@responsys-bridge/core";
+import { and, asc, eq, sql } from "drizzle-orm";
+import type { Database, SqlTransaction } from "./database.ts";
+import { importFiles } from "./schema.ts";
+
+export type FileRecord = typeof importFiles.$inferSelect;
+
+/** What identifies one version of a remote file: a changed size or mtime makes it a new file. */
+export interface FileVersion {
+  path: string;
+  name: string;
+  size: number;
+  mtimeMs: number;
+  accountId: string | null;
+}
+
+/** A file this runner holds the lease on. Work on it is committed only while the lease is held. */
+export interface FileLease {
+  fileId: number;
+  holder: string;
+  /** Last line already committed (0 before the first chunk). */
+  checkpointLine: number;
+}
+
+export interface ChunkProgress {
+  checkpointLine: number;
+  rows: number;
+  events: number;
+  rejected: number;
+  rejectedRows: ReadonlyArray<{ line: number; reason: string }>;
+}
+
+export type LeaseOutcome =
+  | { acquired: true; lease: FileLease; record: FileRecord }
+  | { acquired: false; reason: "imported" | "leased"; record: FileRecord | undefined };
+
+/** File states and leases of one job, shared by every runner on the same database. */
+export class FileStates {
+  constructor(
+    private readonly database: Database,
+    private readonly jobId: string,
+  ) {}
+
+  async list(): Promise<FileRecord[]> {
+    return this.database.db
+      .select()
+      .from(importFiles)
+      .where(eq(importFiles.jobId, this.jobId))
+      .orderBy(asc(importFiles.path), asc(importFiles.id));
+  }
+
+  async find(version: Pick<FileVersion, "path" | "size" | "mtimeMs">): Promise<FileRecord | undefined> {
+    const rows = await this.database.db
+      .select()
+      .from(importFiles)
+      .where(
+        and(
+          eq(importFiles.jobId, this.jobId),
+          eq(importFiles.path, version.path),
+          eq(importFiles.size, version.size),
+          eq(importFiles.mtimeMs, version.mtimeMs),
+        ),
+      );
+    return rows[0];
+  }
+
+  /**
+   * Takes the lease on a file atomically: a new row, or an existing one that is not imported and
+   * whose lease is free, expired, or already ours. Two runners racing get one winner.
+   */
+  async acquire(version: FileVersion, holder: string, now: Date, ttlMs: number): Promise<LeaseOutcome> {
+    const expires = new Date(now.getTime() + ttlMs);
+    const rows = await this.database.db
+      .insert(importFiles)
+      .values({
+        jobId: this.jobId,
+        path: version.path,
+        name: version.name,
+        size: version.size,
+        mtimeMs: version.mtimeMs,
+        accountId: version.accountId,
+        state: "importing",
+        attempts: 1,
+        leaseHolder: holder,
+        leaseExpiresAt: expires,
+        firstSeenAt: now,
+        updatedAt: now,
+      })
+      .onConflictDoUpdate({
+        target: [importFiles.jobId, importFiles.path, importFiles.size, importFiles.mtimeMs],
+        set: {
+          state: "importing",
+          attempts: sql`${importFiles.attempts} + 1`,
+          leaseHolder: holder,
+          leaseExpiresAt: expires,
+          updatedAt: now,
+        },
+        setWhere: sql`${importFiles.state} <> 'imported' AND (${importFiles.leaseHolder} IS NULL OR ${importFiles.leaseExpiresAt} <= ${now} OR ${importFiles.leaseHolder} = ${holder})`,
+      })
+      .returning();
+    const record = rows[0];
+    if (record !== undefined) {
+      return {
+        acquired: true,
+        lease: { fileId: record.id, holder, checkpointLine: record.checkpointLine },
+        record,
+      };
+    }
+    const current = await this.find(version);
+    return {
+      acquired: false,
+      reason: current?.state === "imported" ? "imported" : "leased",
+      record: current,
+    };
+  }
+
+  /** Extends the lease; false when another runner has taken it over. */
+  async renew(lease: FileLease, now: Date, ttlMs: number): Promise<boolean> {
+    const rows = await this.database.db
+      .update(importFiles)
+      .set({ leaseExpiresAt: new Date(now.getTime() + ttlMs) })
+      .where(and(eq(importFiles.id, lease.fileId), eq(importFiles.leaseHolder, lease.holder)))
+      .returning({ id: importFiles.id });
+    return rows.length > 0;
+  }
+
+  /**
+   * Advances the checkpoint and counters inside the caller's transaction, only while the lease is
+   * held. Losing the lease throws, which rolls back the chunk: the new holder redoes it.
+   */
+  async commitChunk(tx: SqlTransaction, lease: FileLease, progress: ChunkProgress, now: Date, ttlMs: number) {
+    if (progress.rejectedRows.length > 0) {
+      await tx.query(
+        `INSERT INTO rejected_rows (file_id, line, reason)
+         SELECT $1, x.line, x.reason FROM json_to_recordset($2::json) AS x(line int, reason text)
+         ON CONFLICT (file_id, line) DO NOTHING`,
+        [lease.fileId, JSON.stringify(progress.rejectedRows)],
+      );
+    }
+    const updated = await tx.query<{ id: number }>(
+      `UPDATE import_files SET checkpoint_line = $3, rows = rows + $4, events = events + $5,
+         rejected = rejected + $6, lease_expires_at = $7, updated_at = $8
+       WHERE id = $1 AND lease_holder = $2 RETURNING id`,
+      [
+        lease.fileId,
+        lease.holder,
+        progress.checkpointLine,
+        progress.rows,
+        progress.events,
+        progress.rejected,
+        new Date(now.getTime() + ttlMs),
+        now,
+      ],
+    );
+    if (updated.length === 0) throw leaseLost(lease);
+    lease.checkpointLine = progress.checkpointLine;
+  }
+
+  async markImported(lease: FileLease, now: Date): Promise<void> {
+    await this.finish(lease, { state: "imported", importedAt: now, error: null, updatedAt: now });
+  }
+
+  async markFailed(lease: FileLease, error: string, now: Date): Promise<void> {
+    await this.finish(lease, { state: "failed", error, updatedAt: now });
+  }
+
+  /** Gives the lease up without changing the state (shutdown): the next run resumes the file. */
+  async release(lease: FileLease, now: Date): Promise<void> {
+    await this.finish(lease, { updatedAt: now });
+  }
+
+  private async finish(lease: FileLease, set: Partial<FileRecord>): Promise<void> {
+    const rows = await this.database.db
+      .update(importFiles)
+      .set({ ...set, leaseHolder: null, leaseExpiresAt: null })
+      .where(and(eq(importFiles.id, lease.fileId), eq(importFiles.leaseHolder, lease.holder)))
+      .returning({ id: importFiles.id });
+    if (rows.length === 0) throw leaseLost(lease);
+  }
+}
+
+function leaseLost(lease: FileLease): BridgeError {
+  return new BridgeError({
+    code: "LEASE_LOST",
+    message: `another runner took over file #${lease.fileId}; this runner's uncommitted work on it was dropped`,
+    retryable: true,
+  });
+}

@@ -1,0 +1,56 @@
+/**
+ * Schema migrations, applied in order at start and recorded in `runner_migrations`. They are plain
+ * SQL so the same list runs on PGlite and PostgreSQL without a build step; `schema.ts` mirrors them
+ * for drizzle's typed queries. Never edit a shipped migration: append a new one.
+ */
+export const MIGRATIONS: ReadonlyArray<{ id: number; name: string; sql: string }> = [
+  {
+    id: 1,
+    name: "initial",
+    sql: `
+CREATE TABLE import_files (
+  id serial PRIMARY KEY,
+  job_id text NOT NULL,
+  path text NOT NULL,
+  name text NOT NULL,
+  size bigint NOT NULL,
+  mtime_ms bigint NOT NULL,
+  account_id text,
+  state text NOT NULL,
+  checkpoint_line integer NOT NULL DEFAULT 0,
+  rows integer NOT NULL DEFAULT 0,
+  events integer NOT NULL DEFAULT 0,
+  rejected integer NOT NULL DEFAULT 0,
+  attempts integer NOT NULL DEFAULT 0,
+  error text,
+  lease_holder text,
+  lease_expires_at timestamptz,
+  first_seen_at timestamptz NOT NULL,
+  updated_at timestamptz NOT NULL,
+  imported_at timestamptz,
+  CONSTRAINT import_files_version UNIQUE (job_id, path, size, mtime_ms)
+);
+CREATE TABLE rejected_rows (
+  file_id integer NOT NULL,
+  line integer NOT NULL,
+  reason text NOT NULL,
+  PRIMARY KEY (file_id, line)
+);
+CREATE TABLE events (
+  file_id integer NOT NULL,
+  line integer NOT NULL,
+  profile_key text,
+  event text NOT NULL,
+  ts timestamptz,
+  data text NOT NULL,
+  PRIMARY KEY (file_id, line)
+);
+CREATE TABLE profiles (
+  key text PRIMARY KEY,
+  profile jsonb NOT NULL,
+  updated_at timestamptz NOT NULL
+);
+CREATE INDEX profiles_updated_at ON profiles (updated_at);
+`,
+  },
+];

@@ -1,0 +1,81 @@
+import {
+  bigint,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  serial,
+  text,
+  timestamp,
+  unique,
+} from "drizzle-orm/pg-core";
+
+/**
+ * One row per remote file version a job has started on. The key is (job, path, size, mtime): a file
+ * replaced on the server under the same name is a new file. The lease columns let several runners
+ * share one PostgreSQL database without importing a file twice.
+ */
+export const importFiles = pgTable(
+  "import_files",
+  {
+    id: serial("id").primaryKey(),
+    jobId: text("job_id").notNull(),
+    path: text("path").notNull(),
+    name: text("name").notNull(),
+    size: bigint("size", { mode: "number" }).notNull(),
+    mtimeMs: bigint("mtime_ms", { mode: "number" }).notNull(),
+    accountId: text("account_id"),
+    state: text("state", { enum: ["importing", "imported", "failed"] }).notNull(),
+    checkpointLine: integer("checkpoint_line").notNull().default(0),
+    rows: integer("rows").notNull().default(0),
+    events: integer("events").notNull().default(0),
+    rejected: integer("rejected").notNull().default(0),
+    attempts: integer("attempts").notNull().default(0),
+    error: text("error"),
+    leaseHolder: text("lease_holder"),
+    leaseExpiresAt: timestamp("lease_expires_at", { withTimezone: true, mode: "date" }),
+    firstSeenAt: timestamp("first_seen_at", { withTimezone: true, mode: "date" }).notNull(),
+    updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull(),
+    importedAt: timestamp("imported_at", { withTimezone: true, mode: "date" }),
+  },
+  (table) => [unique("import_files_version").on(table.jobId, table.path, table.size, table.mtimeMs)],
+);
+
+/** Rows that could not become events, kept with where they came from and why. */
+export const rejectedRows = pgTable(
+  "rejected_rows",
+  {
+    fileId: integer("file_id").notNull(),
+    line: integer("line").notNull(),
+    reason: text("reason").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.fileId, table.line] })],
+);
+
+/** Imported events (store sink). `data` is the event as JSON text: cheaper to write than jsonb. */
+export const events = pgTable(
+  "events",
+  {
+    fileId: integer("file_id").notNull(),
+    line: integer("line").notNull(),
+    profileKey: text("profile_key"),
+    event: text("event").notNull(),
+    ts: timestamp("ts", { withTimezone: true, mode: "date" }),
+    data: text("data").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.fileId, table.line] })],
+);
+
+/** Mapped user profiles (store sink), keyed by the mapping's identity. */
+export const profiles = pgTable(
+  "profiles",
+  {
+    key: text("key").primaryKey(),
+    profile: jsonb("profile").$type<Record<string, unknown>>().notNull(),
+    updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull(),
+  },
+  (table) => [index("profiles_updated_at").on(table.updatedAt)],
+);
+
+export const storeSchema = { importFiles, rejectedRows, events, profiles };

@@ -1,0 +1,48 @@
+import { cp, mkdir, mkdtemp, rename, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Database, openDatabase } from "./database.ts";
+import { MIGRATIONS } from "./migrations.ts";
+
+// A new PGlite data directory costs seconds (initdb inside WebAssembly). Tests copy one migrated
+// template instead; its name carries the migration count so a new migration makes a new template.
+const TEMPLATE = join(tmpdir(), `batch-runner-pglite-template-m${MIGRATIONS.length}`);
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function ensureTemplate(): Promise<string> {
+  if (await exists(join(TEMPLATE, "PG_VERSION"))) return TEMPLATE;
+  const building = await mkdtemp(join(tmpdir(), "batch-runner-pglite-building-"));
+  const database = await openDatabase({ kind: "pglite", dir: building });
+  await database.close();
+  // Parallel test files may race to build it: the first rename wins, the others drop their copy.
+  await rename(building, TEMPLATE).catch(() => rm(building, { recursive: true, force: true }));
+  return TEMPLATE;
+}
+
+/** A migrated PGlite database in its own temporary directory, removed by `cleanup`. */
+export async function openTestDatabase(): Promise<{
+  database: Database;
+  dir: string;
+  cleanup(): Promise<void>;
+}> {
+  const template = await ensureTemplate();
+  const root = await mkdtemp(join(tmpdir(), "batch-runner-test-"));
+  const dir = join(root, "db");
+  await mkdir(root, { recursive: true });
+  await cp(template, dir, { recursive: true });
+  const database = await openDatabase({ kind: "pglite", dir });
+  return {
+    database,
+    dir: root,
+    cleanup: async () => {
+      await database.close().catch(() => {});
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}
