@@ -1,0 +1,11 @@
+import { defineConfig } from "vitest/config";
+
+// Node run: the same test files as the workerd run (vitest.workerd.config.ts). One sandbox
+// serves every file over real HTTP; files run one after another because they share it.
+export default defineConfig({
+  test: {
+    include: ["src/**/*.test.ts"],
+    globalSetup: ["./test/sandbox-global-setup.ts"],
+    fileParallelism: false,
+  },
+});
