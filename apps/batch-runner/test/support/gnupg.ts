@@ -25,9 +25,17 @@ export async function createGpgKeyring(options: {
   algorithm: "rsa" | "curve25519";
   passphrase?: string;
   email?: string;
+  /** Keep GnuPG's calibrated S2K count (~65 M iterations) as production keys have it. */
+  defaultS2k?: boolean;
 }): Promise<GpgKeyring> {
   await ensureTestTools();
   const home = await mkdtemp(path.join(tmpdir(), "gpg-"));
+  if (!options.defaultS2k) {
+    // The calibrated S2K makes gpg-agent spend seconds per key operation on a busy 2-core machine;
+    // the smallest count keeps tests quick and changes nothing about how files are encrypted.
+    await writeFile(path.join(home, "gpg-agent.conf"), "s2k-count 65536\n");
+    await writeFile(path.join(home, "gpg.conf"), "s2k-count 65536\n");
+  }
   const email = options.email ?? "connect@example.com";
   const passphrase = options.passphrase ?? "";
   const keyLines =
