@@ -1,3 +1,5 @@
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -147,5 +149,72 @@ describe("seed files", () => {
     const path = join(dir, "bad.json");
     await writeFile(path, content);
     await expect(loadSeedFile(path)).rejects.toThrow(message);
+  });
+});
+
+describe("the CLI (npm run sandbox)", () => {
+  // Node itself with tsx's loader, so the child is the server and killing it leaves no grandchild.
+  const serve = join(import.meta.dirname, "serve.ts");
+  const start = (env: Record<string, string>) =>
+    spawn(process.execPath, ["--import", "tsx", serve], {
+      cwd: import.meta.dirname,
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "sandbox-cli-"));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it("reads PORT and SANDBOX_SEED, logs its URL, serves the seed, and exits 0 on SIGTERM", async () => {
+    const seedPath = join(dir, "seed.json");
+    await writeFile(
+      seedPath,
+      JSON.stringify({
+        users: [{ userName: "cli_user", password: "cli_pw" }],
+        lists: [
+          { name: "CLI_LIST", folderName: "F", fields: [{ fieldName: "RIID_", fieldType: "INTEGER" }] },
+        ],
+      }),
+    );
+    const child = start({ PORT: "0", SANDBOX_SEED: seedPath });
+    try {
+      let output = "";
+      child.stdout.setEncoding("utf8");
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stdout.on("data", (chunk: string) => {
+          output += chunk;
+          const found = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
+          if (found && /seed: .*\n/.test(output)) resolve(found);
+        });
+        child.once("exit", (code) => reject(new Error(`sandbox CLI exited with ${code}: ${output}`)));
+      });
+      expect(output).toContain(seedPath);
+      const caller = new TestCaller((request) => fetch(request), url);
+      expect((await caller.login("cli_user", "cli_pw")).status).toBe(200);
+      expect((await caller.call("GET", "/v1.3/lists")).body).toEqual([
+        { name: "CLI_LIST", folderName: "F", fields: [{ fieldName: "RIID_", fieldType: "INTEGER" }] },
+      ]);
+      const exited = once(child, "exit");
+      child.kill("SIGTERM");
+      expect((await exited)[0]).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+    }
+  });
+
+  it("exits 2 naming the problem when SANDBOX_SEED is not a valid seed", async () => {
+    const seedPath = join(dir, "broken.json");
+    await writeFile(seedPath, JSON.stringify({ users: [] }));
+    const child = start({ PORT: "0", SANDBOX_SEED: seedPath });
+    let errors = "";
+    child.stderr.setEncoding("utf8");
+    child.stderr.on("data", (chunk: string) => {
+      errors += chunk;
+    });
+    const [code] = await once(child, "exit");
+    expect(code).toBe(2);
+    expect(errors).toMatch(/is not a valid seed:\n\s+users: /);
   });
 });
