@@ -24,14 +24,23 @@ export interface RequestFilter {
   api?: string | undefined;
 }
 
-/** Keeps every Responsys request in arrival order until reset. */
+/** How many requests are kept; a long-running demo sandbox drops the oldest beyond this. */
+export const MAX_RECORDED_REQUESTS = 10_000;
+
+/** Keeps the Responsys requests in arrival order (the latest MAX_RECORDED_REQUESTS) until reset. */
 export class RequestRecorder {
   #records: RecordedRequest[] = [];
   #nextId = 1;
+  readonly #max: number;
+
+  constructor(max = MAX_RECORDED_REQUESTS) {
+    this.#max = max;
+  }
 
   start(entry: Omit<RecordedRequest, "id" | "status" | "fault">): RecordedRequest {
     const record: RecordedRequest = { id: this.#nextId++, ...entry, status: null, fault: null };
     this.#records.push(record);
+    if (this.#records.length > this.#max) this.#records.splice(0, this.#records.length - this.#max);
     return record;
   }
 

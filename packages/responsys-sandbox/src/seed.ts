@@ -79,6 +79,7 @@ export const sandboxSeedSchema = z
       if (!fieldNames.has("RIID_")) {
         ctx.addIssue({ code: "custom", path: ["lists", listIndex, "fields"], message: "a list needs RIID_" });
       }
+      const riids = new Set<string>();
       list.members.forEach((member, memberIndex) => {
         for (const column of Object.keys(member)) {
           if (!fieldNames.has(column)) {
@@ -89,6 +90,45 @@ export const sandboxSeedSchema = z
             });
           }
         }
+        const riid = member.RIID_;
+        if (riid !== undefined && riid !== null && !/^[1-9]\d{0,14}$/.test(riid)) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["lists", listIndex, "members", memberIndex, "RIID_"],
+            message: `RIID_ must be a positive integer, got ${riid}`,
+          });
+        } else if (riid) {
+          if (riids.has(riid)) {
+            ctx.addIssue({
+              code: "custom",
+              path: ["lists", listIndex, "members", memberIndex, "RIID_"],
+              message: `RIID_ ${riid} is used twice`,
+            });
+          }
+          riids.add(riid);
+        }
+      });
+      list.extensions.forEach((extension, extensionIndex) => {
+        const columns = new Set(extension.fields.map((field) => field.fieldName));
+        extension.members.forEach((row, rowIndex) => {
+          const at = ["lists", listIndex, "extensions", extensionIndex, "members", rowIndex];
+          if (!row.RIID_ || !riids.has(row.RIID_)) {
+            ctx.addIssue({
+              code: "custom",
+              path: [...at, "RIID_"],
+              message: `a row of ${extension.objectName} needs the RIID_ of a seeded member of ${list.name}`,
+            });
+          }
+          for (const column of Object.keys(row)) {
+            if (column !== "RIID_" && !columns.has(column)) {
+              ctx.addIssue({
+                code: "custom",
+                path: [...at, column],
+                message: `${extension.objectName} has no field ${column}`,
+              });
+            }
+          }
+        });
       });
     });
   });
