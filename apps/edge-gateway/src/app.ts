@@ -3,6 +3,7 @@ import { adminAuth } from "./http/admin-auth.ts";
 import type { HonoEnv } from "./http/context.ts";
 import { onError, onNotFound } from "./http/errors.ts";
 import { requestContext } from "./http/request-context.ts";
+import { authorizationsRoutes } from "./routes/authorizations/index.ts";
 import { hooksRoutes } from "./routes/hooks/index.ts";
 import { queueRoutes } from "./routes/queue/index.ts";
 
@@ -16,6 +17,7 @@ export function createApp(): Hono<HonoEnv> {
     return adminAuth(c, next);
   });
 
+  app.route("/v1/authorizations", authorizationsRoutes);
   app.route("/v1/hooks", hooksRoutes);
   app.route("/v1/jobs", queueRoutes);
 

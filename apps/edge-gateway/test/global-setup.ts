@@ -5,6 +5,8 @@ declare module "vitest" {
   export interface ProvidedContext {
     /** Origin of the Responsys sandbox the tests talk to, e.g. `http://127.0.0.1:40123`. */
     sandboxUrl: string;
+    /** A second sandbox used only by the job-queue flush tests (one file), which reset it and inject faults. */
+    queueSandboxUrl: string;
   }
 }
 
@@ -16,5 +18,9 @@ declare module "vitest" {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const running = await startSandbox({ port: 0, rateLimits: { Login: 1000 } });
   project.provide("sandboxUrl", running.url);
-  return () => running.close();
+  const queueSandbox = await startSandbox({ port: 0, rateLimits: { Login: 1000 } });
+  project.provide("queueSandboxUrl", queueSandbox.url);
+  return async () => {
+    await Promise.all([running.close(), queueSandbox.close()]);
+  };
 }
