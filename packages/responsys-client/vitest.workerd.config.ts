@@ -14,5 +14,9 @@ export default defineConfig({
     include: ["src/**/*.test.ts"],
     globalSetup: ["./test/sandbox-global-setup.ts"],
     fileParallelism: false,
+    // The files share nothing but the sandbox (reset before each test); one module graph for
+    // all of them saves loading it per file (~4x faster inside workerd).
+    isolate: false,
+    provide: { expectedRuntime: "workerd" },
   },
 });

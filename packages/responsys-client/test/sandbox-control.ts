@@ -1,6 +1,12 @@
 // Drives the Responsys sandbox over its HTTP control API (`/__sandbox/…`), so the same tests
 // run in Node and inside workerd, where the sandbox object itself is out of reach.
-import type { FaultInput, RecordedRequest, StateSnapshot } from "@responsys-bridge/responsys-sandbox";
+import {
+  defaultSeed,
+  type FaultInput,
+  type RecordedRequest,
+  type SandboxSeedInput,
+  type StateSnapshot,
+} from "@responsys-bridge/responsys-sandbox";
 import { inject } from "vitest";
 import { ResponsysClient, type ResponsysClientOptions } from "../src/index.ts";
 
@@ -13,6 +19,7 @@ export interface SandboxControl {
   advanceClock(ms: number): Promise<void>;
   expireTokens(): Promise<void>;
   state(): Promise<StateSnapshot>;
+  seed(seed: SandboxSeedInput): Promise<void>;
 }
 
 /** The sandbox started by the global setup. */
@@ -30,7 +37,9 @@ export function sandbox(): SandboxControl {
   };
   return {
     url,
+    // A seed loaded by a test stays the sandbox's seed across resets, so put the default back.
     reset: async () => {
+      await call("POST", "/seed", defaultSeed);
       await call("POST", "/reset");
     },
     fault: async (fault) => {
@@ -50,6 +59,9 @@ export function sandbox(): SandboxControl {
       await call("POST", "/tokens/expire");
     },
     state: () => call<StateSnapshot>("GET", "/state"),
+    seed: async (seed) => {
+      await call("POST", "/seed", seed);
+    },
   };
 }
 

@@ -5,6 +5,8 @@ declare module "vitest" {
   export interface ProvidedContext {
     /** Origin of the Responsys sandbox the integration tests talk to over HTTP. */
     sandboxUrl: string;
+    /** "node" or "workerd": the runtime a config promises its tests run in. */
+    expectedRuntime: "node" | "workerd";
   }
 }
 

@@ -46,13 +46,17 @@ const recordValueSchema = z.union([z.string(), z.number(), z.boolean(), z.null()
 
 // `optionalData` may not carry system columns (DEV trigger-email page); those are exactly the
 // names that end in `_`, which custom fields may not.
-const optionalDataSchema = z.record(
-  z
-    .string()
-    .min(1)
-    .refine((name) => !name.endsWith("_"), "system column names (ending in _) cannot be optionalData"),
-  recordValueSchema,
-);
+const optionalDataSchema = z.record(z.string(), recordValueSchema).superRefine((data, context) => {
+  for (const name of Object.keys(data)) {
+    if (name.trim() === "") context.addIssue({ code: "custom", message: "names must not be empty" });
+    if (name.endsWith("_")) {
+      context.addIssue({
+        code: "custom",
+        message: `${name} is a system column name (ends in _), not optionalData`,
+      });
+    }
+  }
+});
 
 const IDENTIFIER_KEYS = [
   "recipientId",
