@@ -1,0 +1,248 @@
+import { userDataSchema, type WebhookUser } from "@responsys-bridge/core";
+import { and, asc, count, eq, gt, inArray, lt, min, type SQL, sql } from "drizzle-orm";
+import type { DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
+import { z } from "zod";
+import type { RejectedUser } from "./deliver-export.ts";
+import type { QueuedUser } from "./queued-user.ts";
+import { deadLetters, jobState, latestEvents, queuedUsers, seenEvents } from "./schema.ts";
+
+// Every read and write of the job queue's SQLite. All methods are synchronous: a series of them
+// with no `await` in between commits atomically (Durable Object write coalescing), and callers
+// that need more wrap them in `transaction`.
+
+export type QueueDatabase = DrizzleSqliteDODatabase<Record<string, never>>;
+
+export interface ErrorRecord {
+  at: number;
+  code: string;
+  message: string;
+}
+
+export interface FlushRecord {
+  at: number;
+  users: number;
+  ok: number;
+  failed: number;
+  durationMs: number;
+}
+
+export type JobStateRow = typeof jobState.$inferSelect;
+
+export interface QueuedRow {
+  key: string;
+  version: number;
+  user: QueuedUser;
+}
+
+export type DeadLetterSource = "queued" | "webhook";
+
+export interface DeadLetterRow {
+  id: number;
+  source: DeadLetterSource;
+  user: unknown;
+  code: string;
+  reason: string;
+  at: number;
+  attempts: number;
+}
+
+/** Seen-event keys and per-user latest times are kept this long (Lytics retries for hours). */
+export const DEDUPE_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+
+const TOTAL_NAMES = ["received", "duplicates", "ignored", "sent", "rejected", "flushes", "apiCalls"] as const;
+export type TotalName = (typeof TOTAL_NAMES)[number];
+
+export type EnqueueResult = "queued" | "duplicate" | "stale";
+
+export class QueueStore {
+  readonly #db: QueueDatabase;
+
+  constructor(db: QueueDatabase) {
+    this.#db = db;
+  }
+
+  transaction<T>(run: () => T): T {
+    return this.#db.transaction(() => run());
+  }
+
+  state(): JobStateRow | undefined {
+    return this.#db.select().from(jobState).where(eq(jobState.id, 1)).get();
+  }
+
+  configure(job: unknown, secretHash: string, paused: boolean): void {
+    this.#db
+      .insert(jobState)
+      .values({ id: 1, job, secretHash, paused })
+      .onConflictDoUpdate({ target: jobState.id, set: { job, secretHash, paused } })
+      .run();
+  }
+
+  updateState(values: Partial<Omit<JobStateRow, "id">>): void {
+    this.#db.update(jobState).set(values).where(eq(jobState.id, 1)).run();
+  }
+
+  /** Adds to the counters (`received`, `sent`, …) in one statement. */
+  addTotals(deltas: Partial<Record<TotalName, number>>): void {
+    const set: Partial<Record<TotalName, SQL>> = {};
+    for (const name of TOTAL_NAMES) {
+      const delta = deltas[name];
+      if (delta !== undefined && delta !== 0) set[name] = sql`${jobState[name]} + ${delta}`;
+    }
+    if (Object.keys(set).length > 0) this.#db.update(jobState).set(set).where(eq(jobState.id, 1)).run();
+  }
+
+  queuedCount(): number {
+    return this.#db.select({ value: count() }).from(queuedUsers).get()?.value ?? 0;
+  }
+
+  oldestQueuedAt(): number | null {
+    return (
+      this.#db
+        .select({ value: min(queuedUsers.queuedAt) })
+        .from(queuedUsers)
+        .get()?.value ?? null
+    );
+  }
+
+  /**
+   * Takes one event into the queue: a duplicate (same event key) changes nothing; an event older
+   * than the user's latest is stale and changes nothing; otherwise the user's queued state becomes
+   * this one (coalesced per user).
+   */
+  enqueue(user: QueuedUser, eventKey: string | null, now: number): EnqueueResult {
+    if (eventKey !== null) {
+      const seen = this.#db.select().from(seenEvents).where(eq(seenEvents.eventKey, eventKey)).get();
+      if (seen !== undefined) return "duplicate";
+      this.#db.insert(seenEvents).values({ eventKey, seenAt: now }).run();
+    }
+    const latest = this.#db.select().from(latestEvents).where(eq(latestEvents.key, user.key)).get();
+    if (latest !== undefined && latest.eventTime > user.eventTime) return "stale";
+    this.#db
+      .insert(latestEvents)
+      .values({ key: user.key, eventTime: user.eventTime, seenAt: now })
+      .onConflictDoUpdate({ target: latestEvents.key, set: { eventTime: user.eventTime, seenAt: now } })
+      .run();
+    this.#db
+      .insert(queuedUsers)
+      .values({ key: user.key, eventTime: user.eventTime, user, queuedAt: now, version: 1 })
+      .onConflictDoUpdate({
+        target: queuedUsers.key,
+        set: { eventTime: user.eventTime, user, version: sql`${queuedUsers.version} + 1` },
+      })
+      .run();
+    return "queued";
+  }
+
+  /** The oldest queued users, at most `limit`. */
+  batch(limit: number): QueuedRow[] {
+    return this.#db
+      .select({ key: queuedUsers.key, version: queuedUsers.version, user: queuedUsers.user })
+      .from(queuedUsers)
+      .orderBy(asc(queuedUsers.queuedAt), asc(queuedUsers.key))
+      .limit(limit)
+      .all()
+      .map((row) => ({ key: row.key, version: row.version, user: asQueuedUser(row.user) }));
+  }
+
+  /**
+   * Removes sent users, but only in the version that was sent: a user updated while the batch
+   * was in flight stays queued with the newer state. Returns how many rows went.
+   */
+  acknowledge(rows: readonly QueuedRow[]): number {
+    let removed = 0;
+    for (const row of rows) {
+      const deleted = this.#db
+        .delete(queuedUsers)
+        .where(and(eq(queuedUsers.key, row.key), eq(queuedUsers.version, row.version)))
+        .returning({ key: queuedUsers.key })
+        .all();
+      removed += deleted.length;
+    }
+    return removed;
+  }
+
+  deleteQueue(): void {
+    this.#db.delete(queuedUsers).run();
+  }
+
+  addDeadLetter(
+    source: DeadLetterSource,
+    user: unknown,
+    code: string,
+    reason: string,
+    now: number,
+    attempts = 1,
+  ): void {
+    this.#db.insert(deadLetters).values({ source, user, code, reason, at: now, attempts }).run();
+  }
+
+  addRejections(rejected: readonly RejectedUser[], now: number): void {
+    for (const entry of rejected) {
+      const attempts = (entry.user.replays ?? 0) + 1;
+      this.addDeadLetter("queued", entry.user, entry.code, entry.reason, now, attempts);
+    }
+  }
+
+  deadLetterCount(): number {
+    return this.#db.select({ value: count() }).from(deadLetters).get()?.value ?? 0;
+  }
+
+  /** A page of dead letters after id `after`, oldest first. */
+  deadLetterPage(after: number, limit: number): DeadLetterRow[] {
+    return this.#db
+      .select()
+      .from(deadLetters)
+      .where(gt(deadLetters.id, after))
+      .orderBy(asc(deadLetters.id))
+      .limit(limit)
+      .all();
+  }
+
+  deadLettersByIds(ids: readonly number[]): DeadLetterRow[] {
+    if (ids.length === 0) return [];
+    return this.#db
+      .select()
+      .from(deadLetters)
+      .where(inArray(deadLetters.id, [...ids]))
+      .all();
+  }
+
+  deleteDeadLetter(id: number): void {
+    this.#db.delete(deadLetters).where(eq(deadLetters.id, id)).run();
+  }
+
+  updateDeadLetter(id: number, values: { code: string; reason: string; at: number; attempts: number }): void {
+    this.#db.update(deadLetters).set(values).where(eq(deadLetters.id, id)).run();
+  }
+
+  clearDeadLetters(): number {
+    const removed = this.deadLetterCount();
+    this.#db.delete(deadLetters).run();
+    return removed;
+  }
+
+  /** Forgets dedupe facts older than the retention window. */
+  prune(now: number): void {
+    const cutoff = now - DEDUPE_RETENTION_MS;
+    this.#db.delete(seenEvents).where(lt(seenEvents.seenAt, cutoff)).run();
+    this.#db.delete(latestEvents).where(lt(latestEvents.seenAt, cutoff)).run();
+  }
+}
+
+// The `user` column only ever holds QueuedUser JSON written by `enqueue`; drizzle returns it as
+// unknown JSON, and re-validating 200 rows per batch would buy nothing.
+function asQueuedUser(value: unknown): QueuedUser {
+  return value as QueuedUser;
+}
+
+const storedWebhookUserSchema = z.object({
+  profileId: z.string().nullable(),
+  sentAt: z.string().nullable(),
+  data: userDataSchema,
+});
+
+/** A dead-lettered webhook user as stored (what `retainedWebhookUser` kept), or null if unreadable. */
+export function storedWebhookUser(value: unknown): WebhookUser | null {
+  const parsed = storedWebhookUserSchema.safeParse(value);
+  return parsed.success ? parsed.data : null;
+}
