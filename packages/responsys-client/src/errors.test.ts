@@ -17,6 +17,7 @@ describe("classifyResponsysError", () => {
     ["capacity limit as a 5xx", { status: 503, errorCode: "INTERNAL_CAPACITY_LIMIT_EXCEEDED" }, "capacity"],
     ["500 UNEXPECTED_EXCEPTION", { status: 500, errorCode: "UNEXPECTED_EXCEPTION" }, "server"],
     ["502 without a body", { status: 502 }, "server"],
+    ["408 request timeout: never processed", { status: 408 }, "server"],
     [
       "ratelimit's bad-token 500",
       { status: 500, errorCode: "UNEXPECTED_EXCEPTION", detail: "Not a valid authentication token" },

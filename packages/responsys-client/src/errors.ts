@@ -83,7 +83,8 @@ export function classifyResponsysError(facts: ErrorFacts): ResponsysErrorKind {
     return facts.login === true ? "login" : "auth";
   }
   const status = facts.status ?? 0;
-  if (status >= 500) return "server";
+  // 408: the server gave up waiting for the request, so it did not process it.
+  if (status >= 500 || status === 408) return "server";
   if (facts.login === true) return "login";
   // A 401 that is not one of the known non-token codes is most likely a token problem.
   if (status === 401 && (code === undefined || code === "UNAUTHORIZED")) return "auth";

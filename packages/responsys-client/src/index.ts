@@ -6,6 +6,7 @@ export {
   apiFunctionsByRoute,
   DEFAULT_RATE_LIMITS,
 } from "./api-functions.ts";
+export type { ApiRequest } from "./api-request.ts";
 export { toAsciiJson } from "./ascii-json.ts";
 export {
   DEFAULT_MAX_RETRIES,

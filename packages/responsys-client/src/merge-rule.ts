@@ -1,4 +1,9 @@
-import { identifierColumnSchema, isHashColumn, permissionStatusSchema } from "@responsys-bridge/core";
+import {
+  BridgeError,
+  identifierColumnSchema,
+  isHashColumn,
+  permissionStatusSchema,
+} from "@responsys-bridge/core";
 import { z } from "zod";
 
 /**
@@ -76,4 +81,16 @@ export function toWireMergeRule(rule: ListMergeRule): Record<string, unknown> {
     rejectRecordIfChannelEmpty: rule.rejectRecordIfChannelEmpty,
     defaultPermissionStatus: rule.defaultPermissionStatus,
   };
+}
+
+/** Refuses a merge whose match columns are not among the fields sent: nothing could match. */
+export function assertMatchColumnsSent(rule: ListMergeRule, fieldNames: readonly string[]): void {
+  for (const column of [rule.matchColumnName1, rule.matchColumnName2]) {
+    if (column !== null && !fieldNames.includes(column)) {
+      throw new BridgeError({
+        code: "INVALID_RECORDS",
+        message: `Match column ${column} must be one of fieldNames (${fieldNames.join(", ")}).`,
+      });
+    }
+  }
 }

@@ -2,7 +2,12 @@ import { type InteractObject, interactObjectSchema } from "@responsys-bridge/cor
 import { z } from "zod";
 import { type Requester, unexpectedAnswer } from "../api-request.ts";
 import { parseInput } from "../input.ts";
-import { type ListMergeRuleInput, listMergeRuleSchema, toWireMergeRule } from "../merge-rule.ts";
+import {
+  assertMatchColumnsSent,
+  type ListMergeRuleInput,
+  listMergeRuleSchema,
+  toWireMergeRule,
+} from "../merge-rule.ts";
 import { path } from "../path.ts";
 import { assertRecordCount, type RecordValue, toWireRecords, toWireValue } from "../records.ts";
 import {
@@ -184,6 +189,7 @@ export class CampaignsResource {
     assertRecordCount(input.records.length, "records");
     const campaignPath = path`/rest/api/v1.3/campaigns/${campaign}/email`;
     const rule = parseInput(listMergeRuleSchema, input.mergeRule, "INVALID_MERGE_RULE", "merge rule");
+    assertMatchColumnsSent(rule, input.fieldNames);
     const values = toWireRecords(
       input.fieldNames,
       input.records.map((record) => record.values),

@@ -130,6 +130,18 @@ describe("lists", () => {
     expect(await control.requests()).toEqual([]);
   });
 
+  it("refuses a match column missing from fieldNames before any request", async () => {
+    const { client } = sandboxClient(control);
+    await expect(
+      client.lists.mergeMembers("CONTACTS_LIST", {
+        fieldNames: ["CUSTOMER_ID_"],
+        records: [["42"]],
+        mergeRule: rule,
+      }),
+    ).rejects.toMatchObject({ code: "INVALID_RECORDS", message: expect.stringContaining("EMAIL_ADDRESS_") });
+    expect(await control.requests()).toEqual([]);
+  });
+
   it("encodes list names in the path", async () => {
     const { client, sent } = sandboxClient(control);
     const error = await client.lists.fields("A/B ?x=1").catch((caught: unknown) => caught);

@@ -2,7 +2,12 @@ import { z } from "zod";
 import { type Requester, unexpectedAnswer } from "../api-request.ts";
 import { parseInput } from "../input.ts";
 import { type MergeResult, toMergeResults } from "../merge-results.ts";
-import { type ListMergeRuleInput, listMergeRuleSchema, toWireMergeRule } from "../merge-rule.ts";
+import {
+  assertMatchColumnsSent,
+  type ListMergeRuleInput,
+  listMergeRuleSchema,
+  toWireMergeRule,
+} from "../merge-rule.ts";
 import { path } from "../path.ts";
 import { assertRecordCount, type RecordValue, toWireRecords } from "../records.ts";
 import { listIn, mergeResponseSchema, type WireProfileList, wireProfileListSchema } from "../wire.ts";
@@ -77,6 +82,7 @@ export class ListsResource {
     assertRecordCount(input.records.length, "records");
     const listPath = path`/rest/api/v1.3/lists/${list}/members`;
     const rule = parseInput(listMergeRuleSchema, input.mergeRule, "INVALID_MERGE_RULE", "merge rule");
+    assertMatchColumnsSent(rule, input.fieldNames);
     const records = toWireRecords(input.fieldNames, input.records);
     if (records.length === 0) return [];
     return this.#client.request({
