@@ -3,7 +3,7 @@ import { BridgeError } from "@responsys-bridge/core";
 import { type CsvError, type Info, parse } from "csv-parse";
 import type { Channel, ConnectFileName } from "./name.ts";
 import { openPlaintext } from "./plaintext.ts";
-import { parseConnectTimestamp } from "./timestamp.ts";
+import { ConnectTimestampReader } from "./timestamp.ts";
 
 /** One Connect row as an event: lower-cased columns (empty ones left out) plus the four below. */
 export interface ConnectEvent {
@@ -68,7 +68,7 @@ export async function* readConnectEvents(path: string, options: ReadOptions): As
   const fromLine = options.fromLine ?? 0;
   const chunkSize = options.chunkSize ?? 1000;
   const { file, fileLabel } = options;
-  const timestamps = new TimestampCache();
+  const timestamps = new ConnectTimestampReader();
   let header: Header | undefined;
   let chunk: EventChunk = { events: [], rejected: [], lastLine: fromLine };
   let segment: Segment | undefined = { start: 0, lineOffset: 0 };
@@ -169,13 +169,13 @@ function toEvent(
   record: string[],
   header: Header,
   file: ConnectFileName,
-  timestamps: TimestampCache,
+  timestamps: ConnectTimestampReader,
 ): ConnectEvent | string {
   const { columns } = header;
   if (record.length !== columns.length) return `expected ${columns.length} columns, found ${record.length}`;
   const captured = record[header.dateIndex] ?? "";
   if (captured.trim() === "") return "EVENT_CAPTURED_DT is empty";
-  const ts = timestamps.parse(captured);
+  const ts = timestamps.read(captured);
   if (ts === undefined) return `EVENT_CAPTURED_DT "${captured}" is not a DD-Mon-YYYY HH24:MI:SS date`;
   const event: ConnectEvent = {
     event: file.event,
@@ -191,20 +191,6 @@ function toEvent(
     event[column] = value;
   }
   return event;
-}
-
-/** Consecutive rows mostly share a capture second; remembering the last one halves the date cost. */
-class TimestampCache {
-  #text = "";
-  #iso: string | undefined;
-
-  parse(text: string): string | undefined {
-    if (text !== this.#text) {
-      this.#text = text;
-      this.#iso = parseConnectTimestamp(text);
-    }
-    return this.#iso;
-  }
 }
 
 /**

@@ -44,3 +44,44 @@ export function parseConnectTimestamp(text: string): string | undefined {
     at.getUTCSeconds() === Number(seconds);
   return valid ? at.toISOString() : undefined;
 }
+
+/**
+ * parseConnectTimestamp for a stream of rows: the usual zero-padded form is read by position, and
+ * the date part (`03-JAN-2019`), shared by most rows of a file, is validated once. Other forms
+ * take the general path.
+ */
+export class ConnectTimestampReader {
+  #dayText = "";
+  #dayIso: string | undefined;
+
+  read(text: string): string | undefined {
+    if (
+      text.length !== 20 ||
+      text.charCodeAt(2) !== 45 /* - */ ||
+      text.charCodeAt(11) !== 32 /* space */ ||
+      text.charCodeAt(14) !== 58 /* : */ ||
+      text.charCodeAt(17) !== 58
+    ) {
+      return parseConnectTimestamp(text);
+    }
+    const day = text.slice(0, 11);
+    if (day !== this.#dayText) {
+      this.#dayText = day;
+      this.#dayIso = parseConnectTimestamp(`${day} 00:00:00`)?.slice(0, 10);
+    }
+    if (this.#dayIso === undefined) return undefined;
+    const hours = twoDigits(text, 12);
+    const minutes = twoDigits(text, 15);
+    const seconds = twoDigits(text, 18);
+    if (hours > 23 || minutes > 59 || seconds > 59) return undefined;
+    return `${this.#dayIso}T${text.slice(12)}.000Z`;
+  }
+}
+
+/** The number in two ASCII digits at `at`, or 99 when they are not digits. */
+function twoDigits(text: string, at: number): number {
+  const tens = text.charCodeAt(at) - 48;
+  const ones = text.charCodeAt(at + 1) - 48;
+  if (tens < 0 || tens > 9 || ones < 0 || ones > 9) return 99;
+  return tens * 10 + ones;
+}
