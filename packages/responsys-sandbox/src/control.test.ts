@@ -147,7 +147,9 @@ describe("control API under /__sandbox", () => {
     );
     sandbox.injectFault({ kind: "server_error" });
     sandbox.configure({ tokenLifetimeMs: 1 });
+    sandbox.advanceClock(1_000);
     await control("POST", "/reset");
+    expect(sandbox.now()).toBe(T0 + 1_000);
     expect(sandbox.state.members("CONTACTS_LIST")).toEqual([]);
     expect(sandbox.requests()).toEqual([]);
     expect(sandbox.faults()).toEqual([]);

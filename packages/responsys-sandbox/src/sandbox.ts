@@ -79,7 +79,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       runtime.faults.clear();
       runtime.limiter.clear();
       runtime.config = initialConfig();
-      clockOffset = 0;
+      // The clock is not data: it never runs backwards, so tokens kept across a reset stay coherent.
     },
     load: (input: SandboxSeedInput) => {
       runtime.seed = sandboxSeedSchema.parse(input);

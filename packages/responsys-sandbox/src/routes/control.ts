@@ -9,16 +9,26 @@ import type { StateSnapshot } from "../store.ts";
 
 /** What the control API drives; `createSandbox` passes the sandbox itself. */
 export interface SandboxControl {
+  /** Lists (members, PETs), campaigns and sent emails as plain JSON. */
   snapshot(): StateSnapshot;
+  /** Recorded Responsys requests, oldest first, optionally filtered. */
   requests(filter?: RequestFilter): RecordedRequest[];
+  /** Back to the seed's data; clears requests, faults, rate windows and config changes. Tokens and clock stay. */
   reset(): void;
+  /** Replaces the data with a new seed, which later resets return to. */
   load(seed: SandboxSeedInput): void;
+  /** Arms a fault for the next matching Responsys request(s). */
   injectFault(fault: FaultInput): ArmedFault;
+  /** The armed faults with their remaining uses. */
   faults(): ArmedFault[];
   clearFaults(): void;
+  /** Token lifetime and configured rate limits. */
   config(): SandboxConfig;
+  /** Changes the token lifetime and/or rate limits (merged by API function name). */
   configure(patch: Partial<SandboxConfig>): SandboxConfig;
+  /** Moves the sandbox clock forward; returns the new time. */
   advanceClock(ms: number): number;
+  /** Ends every issued token. */
   expireTokens(): void;
 }
 
