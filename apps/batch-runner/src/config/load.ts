@@ -35,7 +35,8 @@ export interface ResolvedJob extends Omit<JobConfig, "authorization" | "sink" | 
 
 /** The one validated config of the runner, read once at start and passed down. */
 export interface LoadedConfig {
-  path: string;
+  /** The folder of the config file: relative paths in it (keys, mapping, pglite:) start here. */
+  dir: string;
   database: DatabaseLocation;
   jobs: ResolvedJob[];
 }
@@ -118,7 +119,7 @@ export async function resolveConfig(
   if (problems.length > 0) {
     throw configError(`invalid config:\n  ${problems.join("\n  ")}`, problems);
   }
-  return { path: baseDir, database: databaseLocation(config.database, baseDir), jobs };
+  return { dir: baseDir, database: databaseLocation(config.database, baseDir), jobs };
 }
 
 /** Resolves `{ env }` or `{ file }`; an empty value is an error, never a silent blank secret. */

@@ -145,12 +145,13 @@ async function openPostgres(url: string): Promise<Database> {
 }
 
 async function migrate(database: Database): Promise<void> {
-  await database.query(
-    "CREATE TABLE IF NOT EXISTS runner_migrations (id integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())",
-  );
   await database.transaction(async (tx) => {
-    // Two runners starting together on one PostgreSQL database must not both apply a migration.
+    // Runners starting together on one PostgreSQL database must not race, not even on the
+    // bookkeeping table (CREATE TABLE IF NOT EXISTS is not safe under concurrency).
     if (database.kind === "postgres") await tx.query("SELECT pg_advisory_xact_lock(72163001)");
+    await tx.query(
+      "CREATE TABLE IF NOT EXISTS runner_migrations (id integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())",
+    );
     const applied = new Set(
       (await tx.query<{ id: number }>("SELECT id FROM runner_migrations")).map((r) => r.id),
     );

@@ -1,4 +1,4 @@
-import { cp, mkdir, mkdtemp, rename, rm, stat } from "node:fs/promises";
+import { cp, mkdtemp, rename, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Database, openDatabase } from "./database.ts";
@@ -25,24 +25,33 @@ async function ensureTemplate(): Promise<string> {
   return TEMPLATE;
 }
 
-/** A migrated PGlite database in its own temporary directory, removed by `cleanup`. */
-export async function openTestDatabase(): Promise<{
-  database: Database;
+/** A copy of the migrated template in a new temporary folder: `<root>/db`. */
+export async function makeTestDatabaseDir(): Promise<{
+  root: string;
   dir: string;
   cleanup(): Promise<void>;
 }> {
   const template = await ensureTemplate();
   const root = await mkdtemp(join(tmpdir(), "batch-runner-test-"));
   const dir = join(root, "db");
-  await mkdir(root, { recursive: true });
   await cp(template, dir, { recursive: true });
-  const database = await openDatabase({ kind: "pglite", dir });
+  return { root, dir, cleanup: () => rm(root, { recursive: true, force: true }) };
+}
+
+/** A migrated PGlite database in its own temporary directory, removed by `cleanup`. */
+export async function openTestDatabase(): Promise<{
+  database: Database;
+  dir: string;
+  cleanup(): Promise<void>;
+}> {
+  const made = await makeTestDatabaseDir();
+  const database = await openDatabase({ kind: "pglite", dir: made.dir });
   return {
     database,
-    dir: root,
+    dir: made.root,
     cleanup: async () => {
       await database.close().catch(() => {});
-      await rm(root, { recursive: true, force: true });
+      await made.cleanup();
     },
   };
 }

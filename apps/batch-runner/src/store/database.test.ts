@@ -1,0 +1,64 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Database } from "./database.ts";
+import { FileStates } from "./file-state.ts";
+import { openTestDatabase } from "./test-database.ts";
+
+describe("PGlite store", () => {
+  let database: Database;
+  let cleanup: () => Promise<void>;
+  beforeEach(async () => {
+    ({ database, cleanup } = await openTestDatabase());
+  }, 60_000);
+  afterEach(async () => {
+    await cleanup();
+  });
+
+  it("round-trips awkward event text through COPY", async () => {
+    const files = new FileStates(database, "text");
+    const outcome = await files.acquire(
+      { path: "/d/f.txt", name: "f.txt", size: 1, mtimeMs: 1, accountId: null },
+      "r",
+      new Date(0),
+      60_000,
+    );
+    if (!outcome.acquired) throw new Error("lease");
+    const data = JSON.stringify({ note: 'tab\there, newline\nthere, cr\r, back\\slash, \\N, quote " and é' });
+    await database.transaction((tx) =>
+      tx.insertEvents(outcome.lease.fileId, [
+        { line: 2, profileKey: "rs_user_id:1\t2", event: "OPEN", ts: "2026-03-01T09:00:00.000Z", data },
+        { line: 3, profileKey: null, event: "CLICK", ts: null, data: "{}" },
+      ]),
+    );
+    const rows = await database.query<{
+      line: number;
+      data: string;
+      profile_key: string | null;
+      ts: Date | null;
+    }>("SELECT line, data, profile_key, ts FROM events ORDER BY line");
+    expect(rows).toEqual([
+      { line: 2, data, profile_key: "rs_user_id:1\t2", ts: new Date("2026-03-01T09:00:00.000Z") },
+      { line: 3, data: "{}", profile_key: null, ts: null },
+    ]);
+  });
+
+  it("holds a lease until it expires, and never re-leases an imported file", async () => {
+    const files = new FileStates(database, "job");
+    const file = { path: "/d/f.txt", name: "f.txt", size: 1, mtimeMs: 1, accountId: "1" };
+    const first = await files.acquire(file, "a", new Date(0), 1_000);
+    expect(first.acquired).toBe(true);
+    expect(await files.acquire(file, "b", new Date(500), 1_000)).toMatchObject({
+      acquired: false,
+      reason: "leased",
+    });
+    const second = await files.acquire(file, "b", new Date(1_000), 1_000);
+    expect(second.acquired).toBe(true);
+    if (!second.acquired) return;
+    await files.markImported(second.lease, new Date(1_100));
+    expect(await files.acquire(file, "a", new Date(9_000), 1_000)).toMatchObject({
+      acquired: false,
+      reason: "imported",
+    });
+    // A new version of the same path is a new file.
+    expect((await files.acquire({ ...file, size: 2 }, "a", new Date(9_000), 1_000)).acquired).toBe(true);
+  });
+});
