@@ -25,6 +25,7 @@ export interface SftpOptions {
 const READ_CHUNK = 64 * 1024;
 const READS_IN_FLIGHT = 32;
 const MAX_RECONNECTS = 3;
+const RECONNECT_PAUSE_MS = 500;
 
 /** `SHA256:<base64 without padding>` of a raw SSH host key, the form `ssh-keygen -l` prints. */
 export function hostKeyFingerprint(key: Buffer): string {
@@ -115,9 +116,19 @@ export class SftpSource implements FileSource {
     await endQuietly(this.#session.client);
   }
 
+  /** A new session after a broken one; the server may need a moment, so a few tries with a growing pause. */
   async #reconnect(): Promise<void> {
     await endQuietly(this.#session.client);
-    this.#session = await openSession(this.#options);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        this.#session = await openSession(this.#options);
+        return;
+      } catch (error) {
+        const retryable = error instanceof BridgeError && error.retryable;
+        if (!retryable || attempt >= MAX_RECONNECTS) throw error;
+        await new Promise((resolve) => setTimeout(resolve, RECONNECT_PAUSE_MS * attempt));
+      }
+    }
   }
 
   async #downloadOnce(file: RemoteFile, localPath: string, options: DownloadOptions): Promise<void> {
