@@ -73,7 +73,10 @@ export class Session {
         this.#cached = stored;
         return stored;
       }
+      // The stored token is the refused one: say so to the store (a shared store may drop it for
+      // every client) before replacing it.
       this.#cached = undefined;
+      if (stored !== undefined && stored.authToken === stale.authToken) await this.#store.clear();
       return this.#passwordLogin();
     });
   }

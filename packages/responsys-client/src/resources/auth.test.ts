@@ -102,6 +102,28 @@ describe("auth", () => {
     expect(sleeps).toEqual([]);
   });
 
+  it("a refused token is cleared from the token store before the new login is stored", async () => {
+    const store = new MemoryTokenStore();
+    const events: string[] = [];
+    const { client } = sandboxClient(control, {
+      tokenStore: {
+        get: () => store.get(),
+        set: async (token) => {
+          events.push("set");
+          await store.set(token);
+        },
+        clear: async () => {
+          events.push("clear");
+          await store.clear();
+        },
+      },
+    });
+    await client.lists.list();
+    await control.expireTokens();
+    await client.lists.list();
+    expect(events).toEqual(["set", "clear", "set"]);
+  });
+
   it("concurrent calls that all hit INVALID_TOKEN share one fresh login", async () => {
     const { client } = sandboxClient(control);
     await client.lists.list();
