@@ -49,12 +49,21 @@ afterAll(async () => {
 
 async function importAll(source: FileSource, folder: string) {
   const stagingDir = path.join(work, "staging");
-  const results: Array<{ name: string; rows?: number; zip?: boolean; error?: string }> = [];
+  const results: Array<{ name: string; rows?: number; zip?: boolean; phases?: string[]; error?: string }> =
+    [];
   for (const remote of await source.list(folder)) {
     const parsed = parseConnectFileName(remote.name);
     if (!parsed.ok) throw new Error(parsed.reason);
     try {
-      const prepared = await prepareConnectFile(source, remote, parsed.file, { stagingDir, pgpKey: key });
+      const phases = new Set<string>();
+      const prepared = await prepareConnectFile(source, remote, parsed.file, {
+        stagingDir,
+        pgpKey: key,
+        onProgress: (phase, bytes, total) => {
+          expect(bytes).toBeLessThanOrEqual(total);
+          phases.add(phase);
+        },
+      });
       let rows = 0;
       for await (const chunk of readConnectEvents(prepared.plaintextPath, {
         file: parsed.file,
@@ -65,7 +74,7 @@ async function importAll(source: FileSource, folder: string) {
         rows += chunk.events.length;
       }
       await prepared.cleanup();
-      results.push({ name: remote.name, rows, zip: prepared.zip });
+      results.push({ name: remote.name, rows, zip: prepared.zip, phases: [...phases] });
     } catch (error) {
       results.push({ name: remote.name, error: (error as { code?: string }).code ?? String(error) });
     }
@@ -75,11 +84,11 @@ async function importAll(source: FileSource, folder: string) {
 }
 
 const EXPECTED = [
-  { name: "1234_OPEN_20240301_091500.txt", rows: ROWS, zip: false },
-  { name: "1234_OPEN_20240302_091500.txt.gpg", rows: ROWS, zip: false },
-  { name: "1234_OPEN_20240303_091500.txt.pgp", rows: ROWS, zip: false },
-  { name: "1234_OPEN_20240304_091500.zip.gpg", rows: ROWS, zip: true },
-  { name: "1234_OPEN_20240305_091500.gpg", rows: ROWS, zip: true },
+  { name: "1234_OPEN_20240301_091500.txt", rows: ROWS, zip: false, phases: ["download"] },
+  { name: "1234_OPEN_20240302_091500.txt.gpg", rows: ROWS, zip: false, phases: ["download", "decrypt"] },
+  { name: "1234_OPEN_20240303_091500.txt.pgp", rows: ROWS, zip: false, phases: ["download", "decrypt"] },
+  { name: "1234_OPEN_20240304_091500.zip.gpg", rows: ROWS, zip: true, phases: ["download", "decrypt"] },
+  { name: "1234_OPEN_20240305_091500.gpg", rows: ROWS, zip: true, phases: ["download", "decrypt"] },
   { name: "1234_OPEN_20240306_091500.txt.gpg", error: "PGP_NOT_ENCRYPTED" },
 ];
 

@@ -87,6 +87,38 @@ describe("SFTP source against OpenSSH", () => {
     expect(log).not.toMatch(/publickey|Accepted|Postponed/);
   });
 
+  it("accepts the pin without its SHA256: prefix or with base64 padding", async () => {
+    const bare = sshd.hostKeyFingerprint.slice("SHA256:".length);
+    for (const hostKey of [bare, `SHA256:${bare}=`]) {
+      const source = await connectSftp(options({ hostKey }));
+      expect(source.hostKeyFingerprint).toBe(sshd.hostKeyFingerprint);
+      await source.close();
+    }
+  });
+
+  it("stops a download when aborted and keeps the part already written for a resume", async () => {
+    const file = await bigFile();
+    const target = path.join(localDir, "aborted");
+    const source = await connectSftp(options());
+    try {
+      const controller = new AbortController();
+      const stopped = source.download(file, target, {
+        signal: controller.signal,
+        onProgress: (bytes) => {
+          if (bytes >= 1024 * 1024) controller.abort();
+        },
+      });
+      await expect(stopped).rejects.toMatchObject({ name: "AbortError" });
+      const kept = (await readFile(target)).length;
+      expect(kept).toBeGreaterThanOrEqual(1024 * 1024);
+      expect(kept).toBeLessThan(big.length);
+      await source.download(file, target);
+      expect((await readFile(target)).equals(big)).toBe(true);
+    } finally {
+      await source.close();
+    }
+  });
+
   it("needs a pinned key unless told to accept any", async () => {
     await expect(connectSftp(options({ hostKey: undefined }))).rejects.toMatchObject({
       code: "SFTP_HOST_KEY_REQUIRED",
