@@ -40,7 +40,7 @@ beforeAll(async () => {
   // `.gpg` alone does not say a zip is inside: the payload's signature does.
   await ring.encrypt(zipPath, path.join(remoteDir, "1234_OPEN_20240305_091500.gpg"));
   await writeFile(path.join(remoteDir, "1234_OPEN_20240306_091500.txt.gpg"), plaintext);
-}, 60_000);
+}, 180_000);
 
 afterAll(async () => {
   await ring?.dispose();
@@ -92,7 +92,7 @@ const EXPECTED = [
   { name: "1234_OPEN_20240306_091500.txt.gpg", error: "PGP_NOT_ENCRYPTED" },
 ];
 
-describe("prepareConnectFile", () => {
+describe("prepareConnectFile", { timeout: 60_000 }, () => {
   it("downloads, decrypts and hands over every form from a folder source", async () => {
     expect(await importAll(new FolderSource(path.join(work, "remote")), "/download")).toEqual(EXPECTED);
   });
@@ -120,7 +120,7 @@ describe("prepareConnectFile", () => {
     } finally {
       await sshd?.stop();
     }
-  }, 30_000);
+  }, 180_000);
 
   it("needs a key for an encrypted file and leaves nothing behind", async () => {
     const source = new FolderSource(path.join(work, "remote"));

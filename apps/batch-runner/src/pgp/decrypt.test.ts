@@ -25,7 +25,7 @@ beforeAll(async () => {
     createGpgKeyring({ algorithm: "rsa", email: "rsa@example.com" }),
   ]);
   key = await loadPgpKey(protectedRing.armoredSecretKey, "correct horse");
-}, 60_000);
+}, 180_000);
 
 afterAll(async () => {
   await Promise.all([protectedRing?.dispose(), rsaRing?.dispose()]);

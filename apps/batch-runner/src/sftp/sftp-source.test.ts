@@ -18,7 +18,7 @@ beforeAll(async () => {
   big = randomBytes(6 * 1024 * 1024 + 123);
   await writeFile(path.join(sshd.filesDir, "1234_OPEN_20240301_091500.txt.gpg"), big);
   await writeFile(path.join(sshd.filesDir, "1234_CLICK_20240301_091500.txt"), "hello\n");
-}, 60_000);
+}, 180_000);
 
 afterAll(async () => {
   await sshd?.stop();
@@ -47,7 +47,7 @@ async function bigFile(): Promise<RemoteFile> {
   }
 }
 
-describe("SFTP source against OpenSSH", () => {
+describe("SFTP source against OpenSSH", { timeout: 60_000 }, () => {
   it("lists the folder's files with size and mtime, and downloads them intact", async () => {
     const source = await connectSftp(options());
     try {
