@@ -59,6 +59,7 @@ export async function prepareConnectFile(
   try {
     await decryptFile(downloadPath, plaintextPath, options.pgpKey, {
       onProgress: (bytes) => options.onProgress?.("decrypt", bytes, remote.size),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
   } finally {
     // Decrypting again needs the whole file anyway, and a failed file is downloaded afresh next run.

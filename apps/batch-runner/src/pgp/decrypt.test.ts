@@ -142,3 +142,20 @@ describe("loadPgpKey", () => {
     await expect(loadPgpKey("not a key")).rejects.toMatchObject({ code: "PGP_BAD_KEY" });
   });
 });
+
+describe("decryptFile when aborted", () => {
+  it("stops, deletes the partial output and throws the signal's reason", async () => {
+    const input = await encrypted(protectedRing, "abort.gpg", { compress: false });
+    const controller = new AbortController();
+    const reason = new Error("shutting down");
+    const output = path.join(dir, "abort.out");
+    const stopped = decryptFile(input, output, key, {
+      signal: controller.signal,
+      onProgress: (bytes) => {
+        if (bytes > 0) controller.abort(reason);
+      },
+    });
+    await expect(stopped).rejects.toBe(reason);
+    expect(existsSync(output)).toBe(false);
+  });
+});

@@ -47,6 +47,8 @@ export async function loadPgpKey(armoredKey: string, passphrase?: string): Promi
 export interface DecryptOptions {
   /** Bytes of the encrypted input read so far. */
   onProgress?: (bytesRead: number) => void;
+  /** Stops the decryption; the partial output is deleted and the signal's reason is thrown. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -71,6 +73,7 @@ export async function decryptFile(
     await decryptTo(inputPath, outputPath, key, format.kind, options);
   } catch (error) {
     await rm(outputPath, { force: true });
+    if (options.signal?.aborted) throw options.signal.reason;
     throw classifyDecryptError(inputPath, key, error);
   }
 }
@@ -104,7 +107,9 @@ async function decryptTo(
     format: "binary",
     config: { allowUnauthenticatedStream: true },
   });
-  await pipeline(Readable.fromWeb(asNodeWebStream(data)), createWriteStream(outputPath));
+  await pipeline(Readable.fromWeb(asNodeWebStream(data)), createWriteStream(outputPath), {
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+  });
 }
 
 /**
