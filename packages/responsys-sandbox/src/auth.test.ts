@@ -1,13 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createSandbox, DEFAULT_TOKEN_LIFETIME_MS } from "./index.ts";
-import { TEST_ORIGIN, TestCaller } from "./test-caller.ts";
-
-const T0 = 1_767_225_600_000; // 2026-01-01T00:00:00Z
-
-function clock(start = T0) {
-  let time = start;
-  return { now: () => time, advance: (ms: number) => (time += ms) };
-}
+import { T0, TEST_ORIGIN, TestCaller, testClock } from "./test-caller.ts";
 
 describe("POST /rest/api/v1.3/auth/token", () => {
   it("logs in with a form-encoded password login: authToken, issuedAt (epoch ms), endPoint = request origin", async () => {
@@ -54,7 +47,7 @@ describe("POST /rest/api/v1.3/auth/token", () => {
   });
 
   it("refreshes with auth_type=token and the current token; the new token works", async () => {
-    const time = clock();
+    const time = testClock();
     const caller = TestCaller.inProcess(createSandbox({ now: time.now }));
     await caller.login();
     const first = caller.token;
@@ -112,7 +105,7 @@ describe("tokens on data calls", () => {
   });
 
   it("expires a token two hours after issue by default", async () => {
-    const time = clock();
+    const time = testClock();
     const caller = TestCaller.inProcess(createSandbox({ now: time.now }));
     await caller.login();
     time.advance(DEFAULT_TOKEN_LIFETIME_MS - 1);
@@ -128,7 +121,7 @@ describe("tokens on data calls", () => {
   });
 
   it("uses the configured lifetime, and a lifetime shortened later applies to tokens already issued", async () => {
-    const time = clock();
+    const time = testClock();
     const sandbox = createSandbox({ now: time.now, tokenLifetimeMs: 1_000 });
     const caller = TestCaller.inProcess(sandbox);
     await caller.login();

@@ -1,8 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { createSandbox, defaultSeed, NO_RECIPIENT_FOUND, type Sandbox } from "./index.ts";
-import { listMerge, TestCaller } from "./test-caller.ts";
+import { listMerge, T0, TestCaller } from "./test-caller.ts";
 
-const T0 = Date.UTC(2026, 0, 1);
 const TRIGGER = "/v1.3/campaigns/Welcome_Series/email";
 const LIST = { folderName: "Lists", objectName: "CONTACTS_LIST" };
 

@@ -1,8 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createSandbox, defaultSeed, type RecordedRequest, type StateSnapshot } from "./index.ts";
-import { listMerge, TEST_ORIGIN, TestCaller } from "./test-caller.ts";
-
-const T0 = Date.UTC(2026, 0, 1);
+import { listMerge, T0, TEST_ORIGIN, TestCaller } from "./test-caller.ts";
 
 async function setUp() {
   const sandbox = createSandbox({ now: () => T0 });

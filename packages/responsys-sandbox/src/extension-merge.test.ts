@@ -1,8 +1,8 @@
+import { hashEmail } from "@responsys-bridge/core";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createSandbox, type Sandbox } from "./index.ts";
-import { listMerge, TestCaller } from "./test-caller.ts";
+import { listMerge, mergedRecords, T0, TestCaller } from "./test-caller.ts";
 
-const T0 = Date.UTC(2026, 0, 1);
 const EXTENSIONS = "/v1.3/lists/CONTACTS_LIST/listExtensions";
 const PET_MEMBERS = `${EXTENSIONS}/Lytics_Segments/members`;
 
@@ -31,12 +31,6 @@ function petMerge(fieldNames: string[], records: string[][], rule: Record<string
     matchColumnName2: null,
     ...rule,
   };
-}
-
-function riids(body: unknown): string[] {
-  return (body as { recordData: { records: string[][] } }).recordData.records.map(
-    (record) => record[0] ?? "",
-  );
 }
 
 describe("PETs: create and list", () => {
@@ -140,12 +134,34 @@ describe("POST /lists/{list}/listExtensions/{pet}/members", () => {
     ]);
   });
 
+  it("updates an existing row by hashed email with insertOnNoMatch false, and inserts none", async () => {
+    await caller.call("POST", PET_MEMBERS, petMerge(["EMAIL_ADDRESS_", "VIP"], [["ann@example.com", "1"]]));
+    const result = await caller.call(
+      "POST",
+      PET_MEMBERS,
+      petMerge(
+        ["EMAIL_SHA256_HASH_", "VIP"],
+        [
+          [hashEmail("ann@example.com", "sha256"), "0"],
+          [hashEmail("stranger@example.com", "sha256"), "1"],
+        ],
+        { matchColumnName1: "EMAIL_SHA256_HASH", insertOnNoMatch: false },
+      ),
+    );
+    const [ann, stranger] = mergedRecords(result.body);
+    expect(ann).toBe("470515001");
+    expect(stranger).toMatch(/^MERGEFAILED: Record 1 = RECORD_NOT_FOUND/);
+    expect(sandbox.state.extensionMembers("CONTACTS_LIST", "Lytics_Segments")).toEqual([
+      expect.objectContaining({ RIID_: "470515001", VIP: "0" }),
+    ]);
+  });
+
   it("accepts Swagger's `matchColumn` for the first match column", async () => {
     const body = petMerge(["EMAIL_ADDRESS_", "VIP"], [["ann@example.com", "1"]], {
       matchColumnName1: undefined,
       matchColumn: "EMAIL_ADDRESS",
     });
-    expect(riids((await caller.call("POST", PET_MEMBERS, body)).body)).toEqual(["470515001"]);
+    expect(mergedRecords((await caller.call("POST", PET_MEMBERS, body)).body)).toEqual(["470515001"]);
   });
 
   it("fails only the row whose profile list record does not exist", async () => {
@@ -160,7 +176,7 @@ describe("POST /lists/{list}/listExtensions/{pet}/members", () => {
         ],
       ),
     );
-    const [stranger, ann] = riids(result.body);
+    const [stranger, ann] = mergedRecords(result.body);
     expect(stranger).toMatch(/^MERGEFAILED: Record 0 = RECORD_NOT_FOUND: .*needs its profile list record/);
     expect(ann).toBe("470515001");
     expect(sandbox.state.extensionMembers("CONTACTS_LIST", "Lytics_Segments")).toHaveLength(1);
@@ -172,7 +188,9 @@ describe("POST /lists/{list}/listExtensions/{pet}/members", () => {
       PET_MEMBERS,
       petMerge(["CUSTOMER_ID_", "VIP"], [["42", "1"]], { matchColumnName1: "EMAIL_ADDRESS" }),
     );
-    expect(riids(result.body)[0]).toMatch(/^MERGEFAILED: Record 0 = INVALID_PARAMETER: .*EMAIL_ADDRESS_/);
+    expect(mergedRecords(result.body)[0]).toMatch(
+      /^MERGEFAILED: Record 0 = INVALID_PARAMETER: .*EMAIL_ADDRESS_/,
+    );
   });
 
   it.each([
@@ -187,6 +205,11 @@ describe("POST /lists/{list}/listExtensions/{pet}/members", () => {
       "a hash match with insertOnNoMatch true",
       { matchColumnName1: "EMAIL_MD5_HASH" },
       /cannot be inserted when matching on EMAIL_MD5_HASH_/,
+    ],
+    [
+      "two hash match columns",
+      { matchColumnName1: "EMAIL_MD5_HASH", matchColumnName2: "EMAIL_SHA256_HASH", insertOnNoMatch: false },
+      /Two hash match columns/,
     ],
   ])("refuses %s with 400 INVALID_PARAMETER", async (_, rule, detail) => {
     const result = await caller.call(

@@ -1,9 +1,17 @@
 import { z } from "zod";
 import { invalidParameter } from "./envelope.ts";
-import { MAX_RECORDS_PER_CALL, recordDataSchema } from "./list-merge.ts";
+import {
+  checkColumns,
+  checkHashMatch,
+  checkMapTemplate,
+  checkRecordCount,
+  type RowOutcome,
+  readRow,
+  recordDataSchema,
+  rowFailure,
+} from "./records.ts";
 import type { Member } from "./seed.ts";
 import { isMatchColumn, type MatchColumn, type ProfileExtension, type ProfileList } from "./store.ts";
-import { mergeFailed, valueProblem } from "./values.ts";
 
 // PET rule fields sit at the root of the body (no mergeRule wrapper) and name match columns
 // without the trailing underscore (reference §3.1). Swagger calls the first one `matchColumn`.
@@ -38,12 +46,8 @@ export interface ExtensionRule {
 /** Whole-request checks of a PET merge; each failure is a 400 and nothing is written. */
 export function resolveExtensionRule(body: ExtensionMerge, extension: ProfileExtension): ExtensionRule {
   const { fieldNames, records, mapTemplateName } = body.recordData;
-  if (records.length > MAX_RECORDS_PER_CALL) {
-    throw invalidParameter(
-      `Too many records: ${records.length} sent, at most ${MAX_RECORDS_PER_CALL} per request`,
-    );
-  }
-  if (mapTemplateName) throw invalidParameter(`Map template ${mapTemplateName} not found`);
+  checkRecordCount(records.length);
+  checkMapTemplate(mapTemplateName);
   const first = body.matchColumnName1 ?? body.matchColumn ?? null;
   const names = [first, body.matchColumnName2 ?? null].filter((name): name is string => !!name);
   if (!first) throw invalidParameter("Match Column is null: matchColumnName1 is required");
@@ -57,21 +61,13 @@ export function resolveExtensionRule(body: ExtensionMerge, extension: ProfileExt
     }
     listColumns.push(column);
   }
-  const unknown = fieldNames.filter((name) => !isMatchColumn(name) && !extension.fieldType(name));
-  if (unknown.length > 0) {
-    throw invalidParameter(`Invalid field name(s) for ${extension.objectName}: ${unknown.join(", ")}`);
-  }
-  const duplicated = fieldNames.filter((name, index) => fieldNames.indexOf(name) !== index);
-  if (duplicated.length > 0) throw invalidParameter(`Duplicate field name(s): ${duplicated.join(", ")}`);
-  const insertOnNoMatch = body.insertOnNoMatch ?? true;
-  const hashes = listColumns.filter(
-    (column) => column === "EMAIL_MD5_HASH_" || column === "EMAIL_SHA256_HASH_",
+  checkColumns(
+    fieldNames,
+    (name) => isMatchColumn(name) || !!extension.fieldType(name),
+    extension.objectName,
   );
-  if (hashes.length > 0 && insertOnNoMatch) {
-    throw invalidParameter(
-      `Records cannot be inserted when matching on ${hashes.join(", ")}: set insertOnNoMatch to false`,
-    );
-  }
+  const insertOnNoMatch = body.insertOnNoMatch ?? true;
+  checkHashMatch(listColumns, insertOnNoMatch);
   return {
     insertOnNoMatch,
     updateOnMatch: body.updateOnMatch ?? "REPLACE_ALL",
@@ -79,8 +75,6 @@ export function resolveExtensionRule(body: ExtensionMerge, extension: ProfileExt
     listColumns,
   };
 }
-
-export type ExtensionOutcome = { ok: true; riid: number } | { ok: false; message: string };
 
 /**
  * Writes PET rows. Each row is keyed by its parent list record, found through the match column's
@@ -94,32 +88,16 @@ export function mergeIntoExtension(
   records: readonly (readonly (string | null)[])[],
   rule: ExtensionRule,
   now: number,
-): ExtensionOutcome[] {
-  return records.map((record, index): ExtensionOutcome => {
-    const fail = (code: string, detail: string): ExtensionOutcome => ({
-      ok: false,
-      message: mergeFailed(index, code, detail),
-    });
-    if (record.length !== fieldNames.length) {
-      return fail(
-        "INVALID_PARAMETER",
-        `The record has ${record.length} values for ${fieldNames.length} field names`,
-      );
-    }
+): RowOutcome[] {
+  return records.map((record, index): RowOutcome => {
+    const fail = (code: string, detail: string) => rowFailure(index, code, detail);
     const missingKey = rule.listColumns.find((column) => !fieldNames.includes(column));
     if (missingKey) {
       return fail("INVALID_PARAMETER", `fieldNames must include the profile list merge key ${missingKey}`);
     }
-    const values: Member = {};
-    fieldNames.forEach((name, position) => {
-      const value = record[position];
-      values[name] = value === undefined || value === "" ? null : value;
-    });
-    for (const [name, value] of Object.entries(values)) {
-      const type = extension.fieldType(name);
-      const problem = value === null || type === undefined ? null : valueProblem(type, value);
-      if (problem) return fail("INVALID_PARAMETER", `The value ${value} of ${name} ${problem}`);
-    }
+    const row = readRow(fieldNames, record, index, (name) => extension.fieldType(name));
+    if ("failure" in row) return row.failure;
+    const { values } = row;
     let riid: number | undefined;
     for (const column of rule.listColumns) {
       const value = values[column];

@@ -1,8 +1,8 @@
 export { API_FUNCTION_NAMES, API_FUNCTIONS, type ApiFunction } from "./api-functions.ts";
 export { ConnectionDroppedError, type ErrorEnvelope } from "./envelope.ts";
 export { type ArmedFault, type Fault, type FaultInput, faultSchema } from "./faults.ts";
-export { MAX_RECORDS_PER_CALL } from "./list-merge.ts";
 export type { RecordedRequest, RequestFilter } from "./recorder.ts";
+export { MAX_RECORDS_PER_CALL } from "./records.ts";
 export type { SandboxConfig } from "./runtime.ts";
 export {
   createSandbox,

@@ -1,9 +1,8 @@
 import { hashEmail } from "@responsys-bridge/core";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createSandbox, type Sandbox } from "./index.ts";
-import { listMerge, TestCaller } from "./test-caller.ts";
+import { listMerge, mergedRecords, T0, TestCaller } from "./test-caller.ts";
 
-const T0 = Date.UTC(2026, 0, 1);
 const MEMBERS = "/v1.3/lists/CONTACTS_LIST/members";
 
 let sandbox: Sandbox;
@@ -14,11 +13,6 @@ beforeEach(async () => {
   caller = TestCaller.inProcess(sandbox);
   await caller.login();
 });
-
-function riids(body: unknown): string[] {
-  const records = (body as { recordData: { records: string[][] } }).recordData.records;
-  return records.map((record) => record[0] ?? "");
-}
 
 describe("GET /lists and /lists/{list}/fields", () => {
   it("lists the profile lists as a bare array of {name, folderName, fields}", async () => {
@@ -111,7 +105,7 @@ describe("POST /lists/{list}/members (merge)", () => {
       MEMBERS,
       listMerge(["EMAIL_ADDRESS_", "LAST_NAME"], [["ann@example.com", "Smith"]]),
     );
-    expect(riids(updated.body)).toEqual(["470515001"]);
+    expect(mergedRecords(updated.body)).toEqual(["470515001"]);
     const ann = sandbox.state.members("CONTACTS_LIST").find((member) => member.RIID_ === "470515001");
     expect(ann).toMatchObject({
       EMAIL_ADDRESS_: "ann@example.com", // REPLACE_ALL writes the value of the update
@@ -147,7 +141,7 @@ describe("POST /lists/{list}/members (merge)", () => {
         updateOnMatch: "NO_UPDATE",
       }),
     );
-    expect(riids(result.body)).toEqual(["470515001"]);
+    expect(mergedRecords(result.body)).toEqual(["470515001"]);
     expect(sandbox.state.members("CONTACTS_LIST")[0]).toMatchObject({ FIRST_NAME: "Dee" });
   });
 
@@ -158,7 +152,7 @@ describe("POST /lists/{list}/members (merge)", () => {
       listMerge(["EMAIL_ADDRESS_"], [["good@example.com"], ["not-an-email"], ["also@example.com"]]),
     );
     expect(result.status).toBe(200);
-    const [first, second, third] = riids(result.body);
+    const [first, second, third] = mergedRecords(result.body);
     expect(first).toBe("470515001");
     expect(second).toMatch(/^MERGEFAILED: Record 1 = INVALID_PARAMETER: Bad Email Format/);
     expect(third).toBe("470515002");
@@ -182,7 +176,7 @@ describe("POST /lists/{list}/members (merge)", () => {
         { matchColumnName1: "EMAIL_SHA256_HASH_", insertOnNoMatch: false },
       ),
     );
-    const [matched, missing] = riids(result.body);
+    const [matched, missing] = mergedRecords(result.body);
     expect(matched).toBe("470515001");
     expect(missing).toMatch(/^MERGEFAILED: Record 1 = RECORD_NOT_FOUND/);
     expect(sandbox.state.members("CONTACTS_LIST")).toHaveLength(1);
@@ -208,7 +202,7 @@ describe("POST /lists/{list}/members (merge)", () => {
         rule,
       ),
     );
-    expect(riids(result.body)).toEqual(["470515001", "470515002"]);
+    expect(mergedRecords(result.body)).toEqual(["470515001", "470515002"]);
   });
 
   it("rejects the whole request when a column is unknown, and changes nothing", async () => {
@@ -313,7 +307,7 @@ describe("POST /lists/{list}/members (merge)", () => {
         ],
       ),
     );
-    const [tooLong, ok] = riids(result.body);
+    const [tooLong, ok] = mergedRecords(result.body);
     expect(tooLong).toMatch(/^MERGEFAILED: Record 0 = INVALID_PARAMETER: The value HTML of EMAIL_FORMAT_/);
     expect(ok).toBe("470515001");
   });

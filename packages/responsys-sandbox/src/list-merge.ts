@@ -1,6 +1,14 @@
 import { isEmailShaped } from "@responsys-bridge/core";
 import { z } from "zod";
 import { invalidParameter } from "./envelope.ts";
+import {
+  checkColumns,
+  checkHashMatch,
+  checkRecordCount,
+  type RowOutcome,
+  readRow,
+  rowFailure,
+} from "./records.ts";
 import type { Member } from "./seed.ts";
 import {
   isMatchColumn,
@@ -9,17 +17,6 @@ import {
   type SandboxStore,
   withDerivedColumns,
 } from "./store.ts";
-import { mergeFailed, valueProblem } from "./values.ts";
-
-/** Most records (or recipients) one synchronous call may carry (reference §2, §3.1, §4). */
-export const MAX_RECORDS_PER_CALL = 200;
-
-export const recordDataSchema = z.object({
-  fieldNames: z.array(z.string().min(1)).min(1),
-  records: z.array(z.array(z.string().nullable())),
-  mapTemplateName: z.string().nullable().optional(),
-});
-export type RecordData = z.infer<typeof recordDataSchema>;
 
 export const mergeRuleSchema = z.object({
   insertOnNoMatch: z.boolean().nullable().optional(),
@@ -51,8 +48,6 @@ export interface MergeRule {
   defaultPermissionStatus: "OPTIN" | "OPTOUT";
 }
 
-const HASH_COLUMNS: readonly string[] = ["EMAIL_MD5_HASH_", "EMAIL_SHA256_HASH_"];
-
 /** Checks the columns and the rule of a list merge; a problem fails the whole request (400). */
 export function resolveMergeRule(input: MergeRuleInput, fieldNames: readonly string[]): MergeRule {
   if (input.matchColumnName3 !== undefined && input.matchColumnName3 !== null) {
@@ -75,17 +70,8 @@ export function resolveMergeRule(input: MergeRuleInput, fieldNames: readonly str
   if (matchColumns.length === 2 && matchColumns[0] === matchColumns[1]) {
     throw invalidParameter("matchColumnName1 and matchColumnName2 are the same column");
   }
-  const hashes = matchColumns.filter((column) => HASH_COLUMNS.includes(column));
-  if (hashes.length === 2) throw invalidParameter("Two hash match columns cannot be combined");
-  if (hashes.length > 0 && matchColumns.includes("EMAIL_ADDRESS_")) {
-    throw invalidParameter("EMAIL_ADDRESS_ cannot be combined with a hash match column");
-  }
   const insertOnNoMatch = input.insertOnNoMatch ?? true;
-  if (hashes.length > 0 && insertOnNoMatch) {
-    throw invalidParameter(
-      `Records cannot be inserted when matching on ${hashes.join(", ")}: set insertOnNoMatch to false`,
-    );
-  }
+  checkHashMatch(matchColumns, insertOnNoMatch);
   return {
     insertOnNoMatch,
     updateOnMatch: input.updateOnMatch ?? "REPLACE_ALL",
@@ -123,25 +109,11 @@ export function echoMergeRule(rule: MergeRule): Record<string, unknown> {
   };
 }
 
-/** Whole-request checks shared by every list write: record count, mapTemplateName, known unique columns. */
+/** Whole-request checks of every list write: record count and known, unique columns. */
 export function checkRecordShape(list: ProfileList, fieldNames: readonly string[], count: number): void {
-  if (count > MAX_RECORDS_PER_CALL) {
-    throw invalidParameter(`Too many records: ${count} sent, at most ${MAX_RECORDS_PER_CALL} per request`);
-  }
-  const unknown = fieldNames.filter((name) => !list.hasField(name));
-  if (unknown.length > 0) {
-    throw invalidParameter(`Invalid field name(s) for list ${list.name}: ${unknown.join(", ")}`);
-  }
-  const duplicated = fieldNames.filter((name, index) => fieldNames.indexOf(name) !== index);
-  if (duplicated.length > 0) throw invalidParameter(`Duplicate field name(s): ${duplicated.join(", ")}`);
+  checkRecordCount(count);
+  checkColumns(fieldNames, (name) => list.hasField(name), `list ${list.name}`);
 }
-
-export function checkMapTemplate(mapTemplateName: string | null | undefined): void {
-  if (mapTemplateName) throw invalidParameter(`Map template ${mapTemplateName} not found`);
-}
-
-/** The outcome of one record: its RIID, or a `MERGEFAILED: …` message. */
-export type MergeOutcome = { ok: true; riid: number } | { ok: false; message: string };
 
 /**
  * Merges records into the list one by one, in order, as Responsys does: a bad row fails alone
@@ -154,7 +126,7 @@ export function mergeIntoList(
   records: readonly (readonly (string | null)[])[],
   rule: MergeRule,
   now: number,
-): MergeOutcome[] {
+): RowOutcome[] {
   return records.map((record, index) => mergeOne(store, list, fieldNames, record, index, rule, now));
 }
 
@@ -166,30 +138,19 @@ function mergeOne(
   index: number,
   rule: MergeRule,
   now: number,
-): MergeOutcome {
-  const fail = (code: string, detail: string): MergeOutcome => ({
-    ok: false,
-    message: mergeFailed(index, code, detail),
-  });
-  if (record.length !== fieldNames.length) {
-    return fail(
-      "INVALID_PARAMETER",
-      `The record has ${record.length} values for ${fieldNames.length} field names`,
-    );
-  }
-  const given: Member = {};
-  fieldNames.forEach((name, position) => {
-    const value = record[position];
-    given[name] = value === undefined || value === "" ? null : value;
-  });
-  const values = translateCodes(given, rule);
+): RowOutcome {
+  const fail = (code: string, detail: string) => rowFailure(index, code, detail);
+  const row = readRow(
+    fieldNames,
+    record,
+    index,
+    (name) => list.fieldType(name),
+    (given) => translateCodes(given, rule),
+  );
+  if ("failure" in row) return row.failure;
+  const { values } = row;
   const email = values.EMAIL_ADDRESS_;
   if (email && !isEmailShaped(email)) return fail("INVALID_PARAMETER", `Bad Email Format: ${email}`);
-  for (const [name, value] of Object.entries(values)) {
-    const type = list.fieldType(name);
-    const problem = value === null || type === undefined ? null : valueProblem(type, value);
-    if (problem) return fail("INVALID_PARAMETER", `The value ${value} of ${name} ${problem}`);
-  }
   const firstColumn = rule.matchColumns[0];
   const channels = new Set(rule.rejectChannels);
   if (firstColumn === "EMAIL_ADDRESS_") channels.add("E");

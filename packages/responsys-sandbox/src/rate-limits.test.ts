@@ -1,17 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { API_FUNCTIONS, createSandbox } from "./index.ts";
-import { listMerge, TestCaller } from "./test-caller.ts";
-
-const T0 = Date.UTC(2026, 0, 1);
-
-function clock(start = T0) {
-  let time = start;
-  return { now: () => time, advance: (ms: number) => (time += ms) };
-}
+import { listMerge, TestCaller, testClock } from "./test-caller.ts";
 
 describe("rate limits per API function per minute", () => {
   it("answers 401 API_LIMIT_EXCEEDED past the limit, for that function only, until the minute has passed", async () => {
-    const time = clock();
+    const time = testClock();
     const caller = TestCaller.inProcess(
       createSandbox({ now: time.now, rateLimits: { "Merge List Recipients": 2 } }),
     );
@@ -44,7 +37,7 @@ describe("rate limits per API function per minute", () => {
   });
 
   it("throttles logins under the documented sample limit of 10 per minute by default", async () => {
-    const time = clock();
+    const time = testClock();
     const caller = TestCaller.inProcess(createSandbox({ now: time.now }));
     for (let attempt = 0; attempt < 10; attempt++) expect((await caller.login()).status).toBe(200);
     const throttled = await caller.login();

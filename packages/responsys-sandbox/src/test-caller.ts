@@ -101,3 +101,18 @@ export function listMerge(
     },
   };
 }
+
+/** The first cell of each returned record of a merge answer: a RIID or a `MERGEFAILED: …` text. */
+export function mergedRecords(body: unknown): string[] {
+  const records = (body as { recordData: { records: string[][] } }).recordData.records;
+  return records.map((record) => record[0] ?? "");
+}
+
+/** 2026-01-01T00:00:00Z, the pinned start of the tests' clocks. */
+export const T0 = Date.UTC(2026, 0, 1);
+
+/** A clock tests move by hand. */
+export function testClock(start = T0) {
+  let time = start;
+  return { now: () => time, advance: (ms: number) => (time += ms) };
+}

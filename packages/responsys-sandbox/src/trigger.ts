@@ -1,7 +1,7 @@
 import { interactObjectSchema } from "@responsys-bridge/core";
 import { z } from "zod";
 import { invalidParameter } from "./envelope.ts";
-import { MAX_RECORDS_PER_CALL } from "./list-merge.ts";
+import { checkRecordCount } from "./records.ts";
 import type { Campaign, MatchColumn, ProfileList, SandboxStore } from "./store.ts";
 
 export const optionalDataSchema = z
@@ -56,9 +56,7 @@ const RECIPIENT_KEYS: [keyof Recipient, MatchColumn][] = [
 ];
 
 export function checkRecipientCount(count: number): void {
-  if (count > MAX_RECORDS_PER_CALL) {
-    throw invalidParameter(`Too many recipients: ${count} sent, at most ${MAX_RECORDS_PER_CALL} per request`);
-  }
+  checkRecordCount(count, "recipients");
 }
 
 /** Responsys wants non-ASCII text escaped as \uXXXX in trigger bodies (reference §4.1). */

@@ -4,15 +4,14 @@ import { z } from "zod";
 import { extensionNotFound, invalidParameter, listNotFound, ResponsysError } from "../envelope.ts";
 import { extensionMergeSchema, mergeIntoExtension, resolveExtensionRule } from "../extension-merge.ts";
 import {
-  checkMapTemplate,
   checkRecordShape,
   echoMergeRule,
   mergeIntoList,
   mergeRuleSchema,
-  recordDataSchema,
   resolveMergeRule,
 } from "../list-merge.ts";
 import { parseJsonBody } from "../parse.ts";
+import { checkMapTemplate, recordDataSchema } from "../records.ts";
 import { jsonResponse, type SandboxEnv, type SandboxRuntime } from "../runtime.ts";
 import { extensionFieldTypeSchema } from "../seed.ts";
 import { ProfileExtension, type ProfileList } from "../store.ts";
