@@ -30,7 +30,10 @@ export const OPEN_COLUMNS = [
 ] as const;
 
 const MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
-const DEVICES = ["iOS", "Android", "Windows", "macOS", "Linux"];
+const DEVICES = ["iOS 17.4", "Android 14", "Windows 11", "macOS 14.3", "Linux", "iPadOS 17.2", "Android 13"];
+const FIRST_NAMES = ["jennifer", "michael", "olivia", "liam", "sophia", "noah", "amelia", "lucas", "mia", "ethan"];
+const LAST_NAMES = ["rodriguez", "johnson", "williams", "nakamura", "oconnor", "schmidt", "kowalski", "dubois"];
+const DOMAINS = ["example.com", "mail.example.org", "inbox.example.net", "corp.example.co.uk"];
 
 /** `DD-MON-YYYY HH:MI:SS` for an epoch-ms time, in UTC. */
 export function connectDate(time: number): string {
@@ -60,19 +63,20 @@ export function* openExportLines(options: OpenRowsOptions): Generator<string> {
     const user = Math.floor(random() * options.users);
     time += Math.floor(random() * 2000);
     const launch = 5000 + Math.floor(random() * 40);
+    // Wide, realistic values (~160 bytes a row, as in pipeline-lab §1), stable per user.
     const fields = [
       "4",
       accountId,
-      "777",
-      String(100000 + user),
-      `C${user}`,
+      "20451",
+      String(100_000_000 + user * 7),
+      `CUST${String(user * 31 + 7).padStart(10, "0")}`,
       connectDate(time),
-      connectDate(time + 60_000),
-      String(launch * 3),
-      String(launch),
+      connectDate(time + 30_000 + Math.floor(random() * 90_000)),
+      String(1_200_000 + launch * 3),
+      String(40_000_000 + launch),
       random() < 0.8 ? "H" : "T",
-      `user${user}@example.com`,
-      DEVICES[Math.floor(random() * DEVICES.length)] ?? "iOS",
+      `${FIRST_NAMES[user % FIRST_NAMES.length]}.${LAST_NAMES[user % LAST_NAMES.length]}${user}@${DOMAINS[user % DOMAINS.length]}`,
+      DEVICES[Math.floor(random() * DEVICES.length)] ?? "iOS 17.4",
     ];
     yield `${fields.join(delimiter)}\n`;
   }
