@@ -31,8 +31,28 @@ export const OPEN_COLUMNS = [
 
 const MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
 const DEVICES = ["iOS 17.4", "Android 14", "Windows 11", "macOS 14.3", "Linux", "iPadOS 17.2", "Android 13"];
-const FIRST_NAMES = ["jennifer", "michael", "olivia", "liam", "sophia", "noah", "amelia", "lucas", "mia", "ethan"];
-const LAST_NAMES = ["rodriguez", "johnson", "williams", "nakamura", "oconnor", "schmidt", "kowalski", "dubois"];
+const FIRST_NAMES = [
+  "jennifer",
+  "michael",
+  "olivia",
+  "liam",
+  "sophia",
+  "noah",
+  "amelia",
+  "lucas",
+  "mia",
+  "ethan",
+];
+const LAST_NAMES = [
+  "rodriguez",
+  "johnson",
+  "williams",
+  "nakamura",
+  "oconnor",
+  "schmidt",
+  "kowalski",
+  "dubois",
+];
 const DOMAINS = ["example.com", "mail.example.org", "inbox.example.net", "corp.example.co.uk"];
 
 /** `DD-MON-YYYY HH:MI:SS` for an epoch-ms time, in UTC. */
