@@ -134,13 +134,19 @@ export async function* readConnectEvents(path: string, options: ReadOptions): As
       }
       const broken = await findBrokenLine(path, options.zip, current.start + lastBytes, lastLine);
       if (broken.line > fromLine) {
-        chunk.rejected.push({ file: fileLabel, line: broken.line, reason: "a quoted field is never closed" });
+        chunk.rejected.push({ file: fileLabel, line: broken.line, reason: skipReason(fatal.code) });
         chunk.lastLine = broken.line;
       }
       if (broken.next !== undefined) segment = { start: broken.next, lineOffset: broken.line };
     }
   }
   if (chunk.events.length > 0 || chunk.rejected.length > 0) yield chunk;
+}
+
+function skipReason(code: string): string {
+  return code === "CSV_QUOTE_NOT_CLOSED" || code === "CSV_MAX_RECORD_SIZE"
+    ? "a quoted field is never closed"
+    : `the row cannot be parsed (${code})`;
 }
 
 function readHeader(record: string[], fileLabel: string): Header {
