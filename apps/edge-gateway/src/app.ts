@@ -5,6 +5,7 @@ import { onError, onNotFound } from "./http/errors.ts";
 import { requestContext } from "./http/request-context.ts";
 import { authorizationsRoutes } from "./routes/authorizations/index.ts";
 import { hooksRoutes } from "./routes/hooks/index.ts";
+import { jobsRoutes } from "./routes/jobs/index.ts";
 import { queueRoutes } from "./routes/queue/index.ts";
 
 /** Builds the gateway's Hono app: request context, admin auth, every route, one error envelope. */
@@ -19,6 +20,7 @@ export function createApp(): Hono<HonoEnv> {
 
   app.route("/v1/authorizations", authorizationsRoutes);
   app.route("/v1/hooks", hooksRoutes);
+  app.route("/v1/jobs", jobsRoutes);
   app.route("/v1/jobs", queueRoutes);
 
   app.notFound(onNotFound);

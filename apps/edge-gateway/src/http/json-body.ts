@@ -19,6 +19,10 @@ export function issuePath(path: readonly PropertyKey[]): string {
 export function describeIssue(error: z.ZodError): { field: string; message: string } {
   const issue = error.issues[0];
   if (issue === undefined) return { field: "body", message: "body is not valid" };
+  if (issue.code === "unrecognized_keys") {
+    const field = issuePath([...issue.path, issue.keys[0] ?? ""]);
+    return { field, message: `${field}: is not a known field` };
+  }
   const field = issuePath(issue.path);
   return { field, message: `${field}: ${issue.message}` };
 }
