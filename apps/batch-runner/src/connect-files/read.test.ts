@@ -93,6 +93,20 @@ describe("readConnectEvents", () => {
     expect(events(chunks)[0]?.event).toMatchObject({ event: "SMS_SENT", channel: "sms", account_id: "99" });
   });
 
+  it("keeps its own event, channel, account_id and _ts over columns of the same name", async () => {
+    const content = "ACCOUNT_ID|EVENT|_TS|EVENT_CAPTURED_DT|__PROTO__\n999|CLICK|x|01-MAR-2024 10:00:00|y\n";
+    const chunks = await readAll(await write("names.txt", content));
+    const event = events(chunks)[0]?.event;
+    expect(event).toEqual({
+      event: "OPEN",
+      channel: "email",
+      account_id: "1234",
+      _ts: "2024-03-01T10:00:00.000Z",
+      event_captured_dt: "01-MAR-2024 10:00:00",
+    });
+    expect(Object.getPrototypeOf(event)).toBe(Object.prototype);
+  });
+
   it("reads quotes, escaped quotes, delimiters in quotes, CRLF, embedded newlines and a BOM", async () => {
     const content =
       '\uFEFF"RIID","EVENT_CAPTURED_DT","REASON"\r\n' +

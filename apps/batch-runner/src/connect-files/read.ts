@@ -50,7 +50,11 @@ const DATE_COLUMN = "event_captured_dt";
 interface Header {
   columns: string[];
   dateIndex: number;
+  /** Columns copied into events: all but those named like the fields the reader sets itself. */
+  copied: Array<{ index: number; name: string }>;
 }
+
+const READER_FIELDS = new Set(["event", "channel", "account_id", "_ts"]);
 
 /** A position in the plaintext where parsing can (re)start. */
 interface Segment {
@@ -168,7 +172,10 @@ function readHeader(record: string[], fileLabel: string): Header {
       message: `${fileLabel}: the header row has no EVENT_CAPTURED_DT column (is the delimiter right? columns: ${columns.slice(0, 5).join(", ")})`,
     });
   }
-  return { columns, dateIndex };
+  const copied = columns
+    .map((name, index) => ({ index, name }))
+    .filter(({ name }) => !READER_FIELDS.has(name) && name !== "__proto__");
+  return { columns, dateIndex, copied };
 }
 
 function toEvent(
@@ -189,12 +196,10 @@ function toEvent(
     account_id: file.accountId,
     _ts: ts,
   };
-  for (let index = 0; index < columns.length; index++) {
+  for (const { index, name } of header.copied) {
     const value = record[index];
-    const column = columns[index];
     // Empty cells are absent values: writing "" would let set()/email() mappings record blanks.
-    if (value === undefined || value === "" || column === undefined || Object.hasOwn(event, column)) continue;
-    event[column] = value;
+    if (value !== undefined && value !== "") event[name] = value;
   }
   return event;
 }
