@@ -6,6 +6,7 @@ import { requestContext } from "./http/request-context.ts";
 import { authorizationsRoutes } from "./routes/authorizations/index.ts";
 import { hooksRoutes } from "./routes/hooks/index.ts";
 import { jobsRoutes } from "./routes/jobs/index.ts";
+import { registerOpenApi } from "./routes/openapi.ts";
 import { queueRoutes } from "./routes/queue/index.ts";
 
 /** Builds the gateway's Hono app: request context, admin auth, every route, one error envelope. */
@@ -18,6 +19,9 @@ export function createApp(): Hono<HonoEnv> {
     return adminAuth(c, next);
   });
 
+  const v1 = new Hono<HonoEnv>();
+  registerOpenApi(v1);
+  app.route("/v1", v1);
   app.route("/v1/authorizations", authorizationsRoutes);
   app.route("/v1/hooks", hooksRoutes);
   app.route("/v1/jobs", jobsRoutes);
