@@ -107,6 +107,26 @@ describe("CampaignQueue ledger", () => {
   });
 });
 
+describe("CampaignQueue.dueAt", () => {
+  it("is the oldest entry's interval, now for a full batch, the next scan page, or nothing", async () => {
+    const settings = { batchSize: 2, flushIntervalSeconds: 600 };
+    const scanJob = campaignJob({
+      backfill: true,
+      lytics: { apiUrl: "https://lytics.test", apiToken: "tok" },
+    });
+    const due = await withCampaignQueue(freshObject(), ({ queue }) => {
+      const empty = queue.dueAt(settings, NOW);
+      queue.take(job, [audienceEvent({ email: "a@x.io" })], NOW);
+      const one = queue.dueAt(settings, NOW + 5);
+      queue.take(job, [audienceEvent({ email: "b@x.io" })], NOW + 10);
+      const full = queue.dueAt(settings, NOW + 20);
+      queue.startScan(scanJob, NOW + 30);
+      return { empty, one, full, scanning: queue.dueAt({ ...settings, batchSize: 200 }, NOW + 40) };
+    });
+    expect(due).toEqual({ empty: null, one: NOW + 600_000, full: NOW + 20, scanning: NOW + 30 });
+  });
+});
+
 describe("CampaignQueue Lytics scan", () => {
   const scanJob = campaignJob({ backfill: true, lytics: { apiUrl: "https://lytics.test", apiToken: "tok" } });
   const members = Array.from({ length: 250 }, (_, index) => ({ email: `scan${index}@x.io` }));
