@@ -64,6 +64,8 @@ export class JobQueue extends DurableObject<Env> {
   /** Stores (or replaces) the job definition and the SHA-256 hex of its webhook secret. */
   async configure(input: { job: JobDefinition; webhookSecretHash: string }): Promise<void> {
     this.#store.configure(input.job, input.webhookSecretHash.toLowerCase(), input.job.paused);
+    // A changed job may have fixed what made flushes fail: retry now rather than after the backoff.
+    this.#store.updateState({ nextAttemptAt: null });
     this.#knownTables.clear();
     await this.#schedule();
   }
@@ -244,13 +246,19 @@ export class JobQueue extends DurableObject<Env> {
       const queued = this.#store.queuedCount();
       const oldest = this.#store.oldestQueuedAt();
       if (queued === 0 || oldest === null) break;
+      // After a failed attempt the retry sends what is queued, due or not: those users were due
+      // (or asked for) when the attempt failed.
+      const retrying = (this.#store.state()?.attempts ?? 0) > 0;
       const due =
-        force || queued >= config.batchSize || oldest + config.flushIntervalSeconds * 1000 <= Date.now();
+        force ||
+        retrying ||
+        queued >= config.batchSize ||
+        oldest + config.flushIntervalSeconds * 1000 <= Date.now();
       if (!due) break;
       const rows = this.#store.batch(config.batchSize);
-      responsys ??= countingPort(await exportAudiencePort(this.env, job, config));
-      const callsBefore = responsys.calls();
+      const callsBefore = responsys?.calls() ?? 0;
       try {
+        responsys ??= countingPort(await exportAudiencePort(this.env, job, config));
         const outcome = await deliverExportBatch(
           responsys.port,
           job,
@@ -319,9 +327,10 @@ export class JobQueue extends DurableObject<Env> {
     }
     const config = readConfig(this.env);
     const now = Date.now();
-    let at = queued >= config.batchSize ? now : oldest + config.flushIntervalSeconds * 1000;
     const backoffEnd = state.nextAttemptAt ?? 0;
-    at = Math.max(at, backoffEnd);
+    let at: number;
+    if (state.attempts > 0) at = Math.max(now, backoffEnd);
+    else at = queued >= config.batchSize ? now : oldest + config.flushIntervalSeconds * 1000;
     // An alarm at `now` set from inside alarm() may be dropped locally (workerd #6866): 1 ms later.
     at = Math.max(at, now + 1);
     const current = await this.ctx.storage.getAlarm();

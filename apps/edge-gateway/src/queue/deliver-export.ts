@@ -86,15 +86,17 @@ async function writeExtension(
   known: KnownTables,
   rejected: RejectedUser[],
 ): Promise<void> {
-  if (target === null || target.users.length === 0) return;
+  if (target === null || target.writes.length === 0) return;
   await ensureExtension(responsys, list, target, known);
-  const results = await responsys.mergeExtensionMembers(list, target.table, target.request);
-  assertResultCount(results, target.users.length, target.table.objectName);
-  results.forEach((result, index) => {
-    const user = target.users[index];
-    if (!result.ok && user !== undefined)
-      rejected.push(rejection(user, result.error, target.table.objectName));
-  });
+  for (const write of target.writes) {
+    const results = await responsys.mergeExtensionMembers(list, target.table, write.request);
+    assertResultCount(results, write.users.length, target.table.objectName);
+    results.forEach((result, index) => {
+      const user = write.users[index];
+      if (!result.ok && user !== undefined)
+        rejected.push(rejection(user, result.error, target.table.objectName));
+    });
+  }
 }
 
 /**
@@ -109,20 +111,23 @@ export async function deliverExportBatch(
   known: KnownTables,
 ): Promise<BatchOutcome> {
   const rejected: RejectedUser[] = [];
+  const riids = new Map<string, string>();
   const listTargets = listUsers(users);
   if (listTargets.length > 0) {
     const results = await responsys.mergeListMembers(job.list, listMergeRequest(job, listTargets));
     assertResultCount(results, listTargets.length, job.list.objectName);
     results.forEach((result, index) => {
       const user = listTargets[index];
-      if (!result.ok && user !== undefined) rejected.push(rejection(user, result.error, job.list.objectName));
+      if (user === undefined) return;
+      if (result.ok) riids.set(user.key, result.riid);
+      else rejected.push(rejection(user, result.error, job.list.objectName));
     });
   }
   // A PET row needs its list record: users the list refused go no further.
   const refused = new Set(rejected.map((entry) => entry.user.key));
   const accepted = users.filter((user) => !refused.has(user.key));
-  await writeExtension(responsys, job.list, fieldsExtension(job, accepted), known, rejected);
-  await writeExtension(responsys, job.list, segmentsExtension(job, accepted), known, rejected);
+  await writeExtension(responsys, job.list, fieldsExtension(job, accepted, riids), known, rejected);
+  await writeExtension(responsys, job.list, segmentsExtension(job, accepted, riids), known, rejected);
   const failed = new Set(rejected.map((entry) => entry.user.key));
   return { delivered: users.filter((user) => !failed.has(user.key)), rejected };
 }

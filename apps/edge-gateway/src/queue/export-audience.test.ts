@@ -77,21 +77,23 @@ describe("PET writes", () => {
       { fieldName: "first_name", fieldType: "STR500" },
       { fieldName: "ltv", fieldType: "STR500" },
     ]);
-    expect(fields?.request).toEqual({
-      fieldNames: ["EMAIL_ADDRESS_", "first_name", "ltv"],
-      records: [["a@x.io", "Ann", "3"]],
-      insertOnNoMatch: true,
-      updateOnMatch: "REPLACE_ALL",
-      matchColumnName1: "EMAIL_ADDRESS",
-      matchColumnName2: null,
-    });
+    expect(fields?.writes.map((write) => write.request)).toEqual([
+      {
+        fieldNames: ["EMAIL_ADDRESS_", "first_name", "ltv"],
+        records: [["a@x.io", "Ann", "3"]],
+        insertOnNoMatch: true,
+        updateOnMatch: "REPLACE_ALL",
+        matchColumnName1: "EMAIL_ADDRESS",
+        matchColumnName2: null,
+      },
+    ]);
   });
 
   it("writes memberships, with 0 for the job's audience on exit", () => {
     const segments = segmentsExtension(job, [enter, exit]);
     expect(segments?.table.objectName).toBe(SEGMENTS_TABLE);
-    expect(segments?.request.fieldNames).toEqual(["EMAIL_ADDRESS_", "vip", "churn_risk"]);
-    expect(segments?.request.records).toEqual([
+    expect(segments?.writes[0]?.request.fieldNames).toEqual(["EMAIL_ADDRESS_", "vip", "churn_risk"]);
+    expect(segments?.writes[0]?.request.records).toEqual([
       ["a@x.io", "1", "1"],
       ["b@x.io", "0", "0"],
     ]);
@@ -103,7 +105,38 @@ describe("PET writes", () => {
       queued(other, { email: "a@x.io" }),
       queued(other, { email: "b@x.io" }, "exit"),
     ];
-    expect(segmentsExtension(other, users)?.request.records).toEqual([["a@x.io", "0"]]);
+    expect(segmentsExtension(other, users)?.writes.map((write) => write.request.records)).toEqual([
+      [["a@x.io", "0"]],
+    ]);
+  });
+
+  it("writes hash-matched users by the RIID the list returned, and exits by the hash without inserts", () => {
+    const hashed = exportJob({
+      idMappings: [{ lyticsField: "email", responsysField: "EMAIL_MD5_HASH_" }],
+      matchColumn1: "EMAIL_MD5_HASH_",
+      audienceMemberships: ["vip"],
+    });
+    const entered = queued(hashed, { email: "a@x.io" });
+    const left = queued(hashed, { email: "b@x.io" }, "exit");
+    const writes = segmentsExtension(hashed, [entered, left], new Map([[entered.key, "4711"]]))?.writes ?? [];
+    expect(writes.map((write) => write.request)).toEqual([
+      {
+        fieldNames: ["RIID_", "vip"],
+        records: [["4711", "1"]],
+        insertOnNoMatch: true,
+        updateOnMatch: "REPLACE_ALL",
+        matchColumnName1: "RIID",
+        matchColumnName2: null,
+      },
+      {
+        fieldNames: ["EMAIL_MD5_HASH_", "vip"],
+        records: [[hashEmail("b@x.io", "md5"), "0"]],
+        insertOnNoMatch: false,
+        updateOnMatch: "REPLACE_ALL",
+        matchColumnName1: "EMAIL_MD5_HASH",
+        matchColumnName2: null,
+      },
+    ]);
   });
 
   it("uses a named fields table as it is and writes nothing without settings", () => {

@@ -42,6 +42,11 @@ export interface ExtensionTarget {
   columns: { fieldName: string; fieldType: "STR500" | "INTEGER" }[];
   /** True when the job named an existing table, which is then used as it is. */
   existing: boolean;
+  /** One merge per way of matching rows (usually one), each at most 200 records. */
+  writes: ExtensionWrite[];
+}
+
+export interface ExtensionWrite {
   request: ExtensionMergeRequest;
   /** The user of each record, in order. */
   users: QueuedUser[];
@@ -93,41 +98,89 @@ export function listMergeRequest(job: ExportAudienceJob, users: readonly QueuedU
   };
 }
 
-function extensionRequest(
-  job: ExportAudienceJob,
-  users: readonly QueuedUser[],
-  valueColumns: string[],
-  values: (user: QueuedUser) => string[],
-): ExtensionMergeRequest {
+/** How the rows of a PET write are matched to list records. */
+interface RowKey {
+  columns: string[];
+  values: (user: QueuedUser) => string[];
+  matchColumnName1: string;
+  matchColumnName2: string | null;
+  insertOnNoMatch: boolean;
+}
+
+function jobRowKey(job: ExportAudienceJob): RowKey {
   const keys = matchColumns(job);
   return {
     // A PET merge must carry a list merge key with its underscore (DEV PET members page).
-    fieldNames: [...keys, ...valueColumns],
-    records: users.map((user) => [...keys.map((column) => user.identifiers[column] ?? ""), ...values(user)]),
-    insertOnNoMatch: insertsOnNoMatch(job),
-    updateOnMatch: "REPLACE_ALL",
+    columns: keys,
+    values: (user) => keys.map((column) => user.identifiers[column] ?? ""),
     matchColumnName1: extensionMatchColumn(job.matchColumn1),
     matchColumnName2: job.matchColumn2 ? extensionMatchColumn(job.matchColumn2) : null,
+    insertOnNoMatch: insertsOnNoMatch(job),
   };
 }
 
-/** The fields PET write for the users whose list merge succeeded, or null without additionalFields. */
+function riidRowKey(riids: ReadonlyMap<string, string>): RowKey {
+  return {
+    columns: ["RIID_"],
+    values: (user) => [riids.get(user.key) ?? ""],
+    matchColumnName1: "RIID",
+    matchColumnName2: null,
+    insertOnNoMatch: true,
+  };
+}
+
+/**
+ * The PET writes for `users`: one merge matched like the list. A job matching on a hash column
+ * cannot insert PET rows by that hash, so users whose RIID the list merge just returned are
+ * written by RIID (insert allowed) and only the others (exits) by the hash, update-only.
+ */
+function extensionWrites(
+  job: ExportAudienceJob,
+  users: readonly QueuedUser[],
+  riids: ReadonlyMap<string, string>,
+  valueColumns: string[],
+  values: (user: QueuedUser) => string[],
+): ExtensionWrite[] {
+  const groups: { key: RowKey; users: QueuedUser[] }[] = insertsOnNoMatch(job)
+    ? [{ key: jobRowKey(job), users: [...users] }]
+    : [
+        { key: riidRowKey(riids), users: users.filter((user) => riids.has(user.key)) },
+        { key: jobRowKey(job), users: users.filter((user) => !riids.has(user.key)) },
+      ];
+  return groups
+    .filter((group) => group.users.length > 0)
+    .map(({ key, users: members }) => ({
+      users: members,
+      request: {
+        fieldNames: [...key.columns, ...valueColumns],
+        records: members.map((user) => [...key.values(user), ...values(user)]),
+        insertOnNoMatch: key.insertOnNoMatch,
+        updateOnMatch: "REPLACE_ALL",
+        matchColumnName1: key.matchColumnName1,
+        matchColumnName2: key.matchColumnName2,
+      },
+    }));
+}
+
+/**
+ * The fields PET write for the users whose list merge succeeded (exits left out), or null
+ * without additionalFields. `riids` maps user keys to the RIIDs the list merge returned.
+ */
 export function fieldsExtension(
   job: ExportAudienceJob,
   users: readonly QueuedUser[],
+  riids: ReadonlyMap<string, string> = new Map(),
 ): ExtensionTarget | null {
   const fields = job.additionalFields ?? [];
   if (fields.length === 0) return null;
-  const targets = listUsers(users);
   const columns = fields.map((field) => toFieldName(field));
   return {
     table: { folderName: job.list.folderName, objectName: job.fieldsTable ?? fieldsTableName(job.id) },
     columns: columns.map((fieldName) => ({ fieldName, fieldType: "STR500" })),
     existing: job.fieldsTable !== null && job.fieldsTable !== undefined,
-    request: extensionRequest(job, targets, columns, (user) =>
+    writes: extensionWrites(job, listUsers(users), riids, columns, (user) =>
       fields.map((field) => user.fields[field] ?? ""),
     ),
-    users: targets,
   };
 }
 
@@ -138,6 +191,7 @@ export function fieldsExtension(
 export function segmentsExtension(
   job: ExportAudienceJob,
   users: readonly QueuedUser[],
+  riids: ReadonlyMap<string, string> = new Map(),
 ): ExtensionTarget | null {
   const audiences = job.audienceMemberships ?? [];
   if (audiences.length === 0) return null;
@@ -147,9 +201,8 @@ export function segmentsExtension(
     table: { folderName: job.list.folderName, objectName: SEGMENTS_TABLE },
     columns: columns.map((fieldName) => ({ fieldName, fieldType: "INTEGER" })),
     existing: false,
-    request: extensionRequest(job, targets, columns, (user) =>
+    writes: extensionWrites(job, targets, riids, columns, (user) =>
       audiences.map((audience) => (user.memberships[audience] === true ? "1" : "0")),
     ),
-    users: targets,
   };
 }
