@@ -20,11 +20,19 @@ export interface EventRow {
   data: string;
 }
 
+export interface ProfileRow {
+  key: string;
+  /** The profile as JSON text. */
+  profile: string;
+}
+
 /** Raw SQL inside one transaction: the hot path, where drizzle's query building costs too much CPU. */
 export interface SqlTransaction {
   query<T>(text: string, params?: unknown[]): Promise<T[]>;
   /** Bulk insert of events: COPY on PGlite, one json_to_recordset statement on PostgreSQL. */
   insertEvents(fileId: number, rows: EventRow[]): Promise<void>;
+  /** Bulk upsert of whole profiles (JSON text) by key; keys must be unique within the call. */
+  upsertProfiles(rows: ProfileRow[], at: Date): Promise<void>;
 }
 
 /** The runner's database: drizzle for ordinary queries, raw SQL transactions for bulk writes. */
@@ -53,7 +61,15 @@ async function openPglite(dir: string): Promise<Database> {
   await mkdir(dir, { recursive: true });
   let client: PGlite;
   try {
-    client = await PGlite.create(dir);
+    client = await PGlite.create({
+      dataDir: dir,
+      // PGlite's default 128 MB of shared buffers lives in WebAssembly memory, which never shrinks:
+      // 16 MB keeps the runner's RSS ~160 MB lower (measured) and the OS page cache does the rest.
+      postgresqlconf: ["shared_buffers=16MB"],
+      // Do not wait for the file system after each statement; a crash loses at most the last
+      // transactions, which the checkpoint then redoes (events, profiles and checkpoint move together).
+      relaxedDurability: true,
+    });
   } catch (error) {
     throw new BridgeError({
       code: "DATABASE_UNAVAILABLE",
@@ -61,6 +77,8 @@ async function openPglite(dir: string): Promise<Database> {
       cause: error,
     });
   }
+  // PGlite is one session for the life of the process, so a temporary table lives as long as we do.
+  await client.exec("CREATE TEMP TABLE IF NOT EXISTS profile_stage (key text, profile text)");
   const db: RunnerDrizzle = drizzlePglite({ client, schema: storeSchema });
   const txOf = (tx: PgliteTransaction): SqlTransaction => ({
     query: async <T>(text: string, params?: unknown[]) => (await tx.query<T>(text, params)).rows,
@@ -70,6 +88,20 @@ async function openPglite(dir: string): Promise<Database> {
       await tx.query("COPY events (file_id, line, profile_key, event, ts, data) FROM '/dev/blob'", [], {
         blob: new Blob([copyText(fileId, rows)]),
       });
+    },
+    upsertProfiles: async (rows, at) => {
+      if (rows.length === 0) return;
+      // COPY into a session-local staging table, then one set-based upsert: ~2× cheaper than
+      // handing PGlite the rows as one big JSON parameter.
+      let text = "";
+      for (const row of rows) text += `${copyField(row.key)}\t${copyField(row.profile)}\n`;
+      await tx.query("COPY profile_stage (key, profile) FROM '/dev/blob'", [], { blob: new Blob([text]) });
+      await tx.query(
+        `INSERT INTO profiles (key, profile, updated_at) SELECT key, profile, $1 FROM profile_stage
+         ON CONFLICT (key) DO UPDATE SET profile = excluded.profile, updated_at = excluded.updated_at`,
+        [at],
+      );
+      await tx.query("DELETE FROM profile_stage");
     },
   });
   return {
@@ -127,6 +159,15 @@ async function openPostgres(url: string): Promise<Database> {
                   })),
                 ),
               ],
+            );
+          },
+          upsertProfiles: async (rows, at) => {
+            if (rows.length === 0) return;
+            await client.query(
+              `INSERT INTO profiles (key, profile, updated_at)
+               SELECT x.key, x.profile, $2 FROM json_to_recordset($1::json) AS x(key text, profile text)
+               ON CONFLICT (key) DO UPDATE SET profile = excluded.profile, updated_at = excluded.updated_at`,
+              [JSON.stringify(rows), at],
             );
           },
         };

@@ -2,7 +2,6 @@ import {
   bigint,
   index,
   integer,
-  jsonb,
   pgTable,
   primaryKey,
   serial,
@@ -72,7 +71,8 @@ export const profiles = pgTable(
   "profiles",
   {
     key: text("key").primaryKey(),
-    profile: jsonb("profile").$type<Record<string, unknown>>().notNull(),
+    /** The profile as JSON text (see migrations.ts for why not jsonb). */
+    profile: text("profile").notNull(),
     updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull(),
   },
   (table) => [index("profiles_updated_at").on(table.updatedAt)],

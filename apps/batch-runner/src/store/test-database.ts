@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { cp, mkdtemp, rename, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -5,8 +6,11 @@ import { type Database, openDatabase } from "./database.ts";
 import { MIGRATIONS } from "./migrations.ts";
 
 // A new PGlite data directory costs seconds (initdb inside WebAssembly). Tests copy one migrated
-// template instead; its name carries the migration count so a new migration makes a new template.
-const TEMPLATE = join(tmpdir(), `batch-runner-pglite-template-m${MIGRATIONS.length}`);
+// template instead; its name carries a hash of the migrations, so changed SQL makes a new template.
+const TEMPLATE = join(
+  tmpdir(),
+  `batch-runner-pglite-template-${createHash("sha256").update(JSON.stringify(MIGRATIONS)).digest("hex").slice(0, 12)}`,
+);
 
 async function exists(path: string): Promise<boolean> {
   return stat(path).then(
