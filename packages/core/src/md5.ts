@@ -1,3 +1,5 @@
+import { padMessage } from "./padding.ts";
+
 // MD5 (RFC 1321) in plain TypeScript. Web Crypto has no MD5, and packages may not use
 // node:crypto, yet Responsys' EMAIL_MD5_HASH_ column needs it.
 
@@ -9,14 +11,8 @@ const SHIFTS = [
 const CONSTANTS = Array.from({ length: 64 }, (_, i) => Math.floor(Math.abs(Math.sin(i + 1)) * 2 ** 32) >>> 0);
 
 export function md5Bytes(input: Uint8Array): Uint8Array {
-  const bitLength = input.length * 8;
-  const paddedLength = (((input.length + 8) >>> 6) + 1) << 6;
-  const buffer = new Uint8Array(paddedLength);
-  buffer.set(input);
-  buffer[input.length] = 0x80;
-  const view = new DataView(buffer.buffer);
-  view.setUint32(paddedLength - 8, bitLength >>> 0, true);
-  view.setUint32(paddedLength - 4, Math.floor(bitLength / 2 ** 32), true);
+  const view = padMessage(input, true);
+  const paddedLength = view.byteLength;
 
   let a0 = 0x67452301;
   let b0 = 0xefcdab89;

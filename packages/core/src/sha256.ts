@@ -1,3 +1,5 @@
+import { padMessage } from "./padding.ts";
+
 // SHA-256 (FIPS 180-4) in plain TypeScript, so hashing stays synchronous in a flush loop and
 // identical in workerd and Node. Web Crypto would work too, but only asynchronously.
 
@@ -15,14 +17,8 @@ const K = new Uint32Array([
 const rotr = (x: number, n: number) => (x >>> n) | (x << (32 - n));
 
 export function sha256Bytes(input: Uint8Array): Uint8Array {
-  const bitLength = input.length * 8;
-  const paddedLength = (((input.length + 8) >>> 6) + 1) << 6;
-  const buffer = new Uint8Array(paddedLength);
-  buffer.set(input);
-  buffer[input.length] = 0x80;
-  const view = new DataView(buffer.buffer);
-  view.setUint32(paddedLength - 8, Math.floor(bitLength / 2 ** 32));
-  view.setUint32(paddedLength - 4, bitLength >>> 0);
+  const view = padMessage(input, false);
+  const paddedLength = view.byteLength;
 
   const hash = new Uint32Array([
     0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
