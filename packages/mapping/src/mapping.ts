@@ -1,0 +1,371 @@
+// A parsed mapping: each SELECT item becomes a field with a kind (how its value looks on the
+// profile) and a merge rule (how two values combine), plus a compiled closure that gives one
+// event's share of the field.
+//
+// How a field's kind is known: from the outermost function of its expression, as Lytics does
+//   count(x)                    int                sum
+//   set(x)                      []string           union (sorted)
+//   valuect(x)                  map[string]intsum  sum per key
+//   max(x) / min(x)             date when x is a time (epochms(), todate(…), now()), else number; max / min
+//   map(k, v)                   map[string]time when v is a time, else map[string]value; latest per key
+//   maptime(k[, v])             map[string]time    latest per key
+//   any other expression        by its type: date, int, number, bool, []string (union), else string; latest
+// An optional `KIND <kind>` clause may state the kind. On an aggregate it must agree with the
+// inferred one (max/min may also say int or number or date); on a plain expression it chooses the
+// conversion (e.g. `riid AS rs_user_id KIND string`).
+
+import { BridgeError } from "@responsys-bridge/core";
+import { compileExpr, formatExpr } from "./compile.ts";
+import type { EvalContext, Evaluator, ValueType } from "./functions.ts";
+import { lqlParseError } from "./lexer.ts";
+import { type Expr, parseMappingSyntax, type SelectItem } from "./parser.ts";
+import { isoFromMs, toTimeMs } from "./time.ts";
+import { firstOf, isMissing, scalarText, textMembers, toNumber } from "./values.ts";
+
+export const FIELD_KINDS = [
+  "int",
+  "number",
+  "string",
+  "bool",
+  "date",
+  "[]string",
+  "map[string]intsum",
+  "map[string]time",
+  "map[string]value",
+] as const;
+export type FieldKind = (typeof FIELD_KINDS)[number];
+
+/** How two values of a field combine; see profile.ts. */
+export type MergeRule = "sum" | "max" | "min" | "union" | "latest" | "sum_per_key" | "latest_per_key";
+
+export type JsonValue =
+  | string
+  | number
+  | boolean
+  | null
+  | readonly JsonValue[]
+  | { readonly [key: string]: JsonValue };
+
+/** One field of a mapping, as the LQL describes it. */
+export interface MappingField {
+  readonly name: string;
+  readonly kind: FieldKind;
+  readonly merge: MergeRule;
+  /** The value expression, normalised LQL text. */
+  readonly expression: string;
+  /** The IF condition, normalised LQL text. */
+  readonly condition: string | undefined;
+  readonly shortDesc: string | undefined;
+  readonly longDesc: string | undefined;
+}
+
+/** A parsed, compiled mapping. Build one with parseMapping(); it is immutable. */
+export interface Mapping {
+  readonly stream: string;
+  /** The identity fields of `INTO user BY a OR b`, in order of preference. */
+  readonly by: readonly string[];
+  readonly alias: string | undefined;
+  readonly fields: readonly MappingField[];
+}
+
+/** The evaluation context of one event inside a mapping: the ISO form of its time is made once. */
+export class EventContext implements EvalContext {
+  private isoText: string | undefined;
+
+  constructor(
+    readonly event: Readonly<Record<string, unknown>>,
+    readonly ts: number,
+  ) {}
+
+  /** The event time as ISO 8601, or undefined when the event has no time. */
+  get iso(): string | undefined {
+    if (this.isoText === undefined && !Number.isNaN(this.ts)) this.isoText = isoFromMs(this.ts);
+    return this.isoText;
+  }
+
+  /** ISO text of a time in ms, reusing the event's own when it is the event time. */
+  isoOf(ms: number): string {
+    return ms === this.ts ? (this.iso ?? isoFromMs(ms)) : isoFromMs(ms);
+  }
+}
+
+/** The event's share of one field, in profile form; undefined when the event writes nothing. */
+export type Share = (ctx: EventContext) => JsonValue | undefined;
+
+export interface FieldPlan {
+  readonly field: MappingField;
+  readonly when: Evaluator | undefined;
+  readonly share: Share;
+}
+
+const plans = new WeakMap<Mapping, readonly FieldPlan[]>();
+
+/** The compiled plans of a mapping made by parseMapping(). */
+export function fieldPlans(mapping: Mapping): readonly FieldPlan[] {
+  const found = plans.get(mapping);
+  if (found === undefined) {
+    throw new BridgeError({
+      code: "INVALID_MAPPING",
+      message:
+        "this mapping was not made by parseMapping(); parse the LQL text instead of building the object",
+      retryable: false,
+    });
+  }
+  return found;
+}
+
+function sortedMembers(value: unknown): string[] | undefined {
+  const members = textMembers(value);
+  if (members.length === 0) return undefined;
+  if (members.length === 1) return members;
+  return [...new Set(members)].sort();
+}
+
+function timeIso(ctx: EventContext, value: unknown): string | undefined {
+  const ms = toTimeMs(firstOf(value));
+  return ms === undefined ? undefined : ctx.isoOf(ms);
+}
+
+function boolOf(value: unknown): boolean | undefined {
+  if (typeof value === "boolean") return value;
+  const text = scalarText(value)?.toLowerCase();
+  return text === "true" || text === "1" ? true : text === "false" || text === "0" ? false : undefined;
+}
+
+/** The share of a plain expression of the given kind: the value converted to that kind. */
+function convertedShare(kind: FieldKind, value: Evaluator): Share {
+  switch (kind) {
+    case "string":
+      return (ctx) => scalarText(firstOf(value(ctx)));
+    case "int":
+      return (ctx) => {
+        const n = toNumber(firstOf(value(ctx)));
+        return n === undefined ? undefined : Math.trunc(n);
+      };
+    case "number":
+      return (ctx) => toNumber(firstOf(value(ctx)));
+    case "bool":
+      return (ctx) => boolOf(firstOf(value(ctx)));
+    case "date":
+      return (ctx) => timeIso(ctx, value(ctx));
+    case "[]string":
+      return (ctx) => sortedMembers(value(ctx));
+    default:
+      throw new Error(`no plain conversion to ${kind}`);
+  }
+}
+
+interface Planned {
+  readonly kind: FieldKind;
+  readonly merge: MergeRule;
+  readonly share: Share;
+}
+
+const AGGREGATES = new Set(["count", "set", "valuect", "max", "min", "map", "maptime"]);
+
+function kindOfType(type: ValueType): FieldKind {
+  switch (type) {
+    case "time":
+      return "date";
+    case "int":
+    case "number":
+    case "bool":
+      return type;
+    case "list":
+      return "[]string";
+    default:
+      return "string";
+  }
+}
+
+function argOf(expr: Expr & { type: "call" }, index: number): Expr {
+  const arg = expr.args[index];
+  if (arg === undefined) throw lqlParseError(`${expr.name}() needs argument ${index + 1}`, expr.pos);
+  return arg;
+}
+
+/** Chooses kind and merge rule for an aggregate, and compiles its per-event share. */
+function planAggregate(expr: Expr & { type: "call" }, stated: FieldKind | undefined): Planned {
+  const whole = compileExpr(expr);
+  switch (expr.name) {
+    case "count": {
+      const run = whole.evaluate;
+      return { kind: "int", merge: "sum", share: (ctx) => (run(ctx) === undefined ? undefined : 1) };
+    }
+    case "set": {
+      const arg = compileExpr(argOf(expr, 0)).evaluate;
+      return { kind: "[]string", merge: "union", share: (ctx) => sortedMembers(arg(ctx)) };
+    }
+    case "valuect": {
+      const arg = compileExpr(argOf(expr, 0)).evaluate;
+      const share: Share = (ctx) => {
+        const value = arg(ctx);
+        if (!Array.isArray(value)) {
+          const key = scalarText(value);
+          return key === undefined ? undefined : { [key]: 1 };
+        }
+        const counts: Record<string, number> = {};
+        let any = false;
+        for (const key of textMembers(value)) {
+          counts[key] = (counts[key] ?? 0) + 1;
+          any = true;
+        }
+        return any ? counts : undefined;
+      };
+      return { kind: "map[string]intsum", merge: "sum_per_key", share };
+    }
+    case "max":
+    case "min": {
+      const arg = compileExpr(argOf(expr, 0));
+      const merge = expr.name;
+      const kind = stated ?? (arg.type === "time" ? "date" : "number");
+      if (kind === "date") {
+        const run = arg.evaluate;
+        const pick = merge === "max" ? Math.max : Math.min;
+        const share: Share = (ctx) => {
+          const value = run(ctx);
+          if (!Array.isArray(value)) return timeIso(ctx, value);
+          let best: number | undefined;
+          for (const item of value) {
+            const ms = toTimeMs(item);
+            if (ms !== undefined) best = best === undefined ? ms : pick(best, ms);
+          }
+          return best === undefined ? undefined : ctx.isoOf(best);
+        };
+        return { kind, merge, share };
+      }
+      const run = whole.evaluate;
+      if (kind === "int") {
+        return {
+          kind,
+          merge,
+          share: (ctx) => {
+            const n = run(ctx);
+            return typeof n === "number" ? Math.trunc(n) : undefined;
+          },
+        };
+      }
+      return { kind: "number", merge, share: (ctx) => toNumber(run(ctx)) };
+    }
+    default: {
+      // map(k, v) and maptime(k[, v]): one key per event.
+      const key = compileExpr(argOf(expr, 0)).evaluate;
+      const lower = expr.name === "maptime";
+      const valueExpr = expr.args[1];
+      const value = valueExpr === undefined ? undefined : compileExpr(valueExpr);
+      const timed = lower || value?.type === "time" || stated === "map[string]time";
+      const keyOf = (ctx: EventContext): string | undefined => {
+        const k = scalarText(key(ctx));
+        return lower ? k?.toLowerCase() : k;
+      };
+      if (timed) {
+        const read = value?.evaluate;
+        const share: Share = (ctx) => {
+          const k = keyOf(ctx);
+          const iso = read === undefined ? ctx.iso : timeIso(ctx, read(ctx));
+          return k === undefined || iso === undefined ? undefined : { [k]: iso };
+        };
+        return { kind: "map[string]time", merge: "latest_per_key", share };
+      }
+      const read = value?.evaluate ?? (() => undefined);
+      const share: Share = (ctx) => {
+        const k = keyOf(ctx);
+        const v = read(ctx);
+        if (k === undefined || isMissing(v)) return undefined;
+        const stored = typeof v === "number" || typeof v === "boolean" ? v : scalarText(firstOf(v));
+        return stored === undefined ? undefined : { [k]: stored };
+      };
+      return { kind: "map[string]value", merge: "latest_per_key", share };
+    }
+  }
+}
+
+/** Which stated kinds an aggregate accepts besides the one it infers. */
+function statedKindFits(name: string, inferred: FieldKind, stated: FieldKind): boolean {
+  if (stated === inferred) return true;
+  if (name === "max" || name === "min") return stated === "int" || stated === "number" || stated === "date";
+  return false;
+}
+
+function isFieldKind(text: string): text is FieldKind {
+  return (FIELD_KINDS as readonly string[]).includes(text);
+}
+
+function planItem(item: SelectItem): Planned {
+  let stated: FieldKind | undefined;
+  if (item.kind !== undefined) {
+    const text = item.kind.text;
+    if (!isFieldKind(text)) {
+      throw lqlParseError(`unknown KIND ${text} (known: ${FIELD_KINDS.join(", ")})`, item.kind.pos);
+    }
+    stated = text;
+  }
+  const expr = item.expr;
+  if (expr.type === "call" && AGGREGATES.has(expr.name)) {
+    // Arity and names are checked by compiling the whole call first.
+    compileExpr(expr);
+    const planned = planAggregate(expr, stated);
+    if (stated !== undefined && item.kind !== undefined && !statedKindFits(expr.name, planned.kind, stated)) {
+      throw lqlParseError(
+        `KIND ${stated} does not fit ${expr.name}(), which makes ${planned.kind}`,
+        item.kind.pos,
+      );
+    }
+    return planned;
+  }
+  const compiled = compileExpr(expr);
+  const kind = stated ?? kindOfType(compiled.type);
+  if (kind.startsWith("map[")) {
+    const pos = item.kind?.pos ?? expr.pos;
+    throw lqlParseError(`KIND ${kind} needs map(), maptime() or valuect() as the expression`, pos);
+  }
+  return {
+    kind,
+    merge: kind === "[]string" ? "union" : "latest",
+    share: convertedShare(kind, compiled.evaluate),
+  };
+}
+
+const FIELD_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
+
+/** Parses and compiles an LQL mapping; errors are BridgeError LQL_PARSE_ERROR with line and column. */
+export function parseMapping(lql: string): Mapping {
+  const syntax = parseMappingSyntax(lql);
+  const compiled: FieldPlan[] = [];
+  const seen = new Set<string>();
+  for (const item of syntax.items) {
+    if (!FIELD_NAME.test(item.field)) {
+      throw lqlParseError(
+        `field name ${JSON.stringify(item.field)} must start with a letter and hold only letters, digits and _ (names starting with _ are reserved)`,
+        item.fieldPos,
+      );
+    }
+    if (seen.has(item.field)) throw lqlParseError(`field ${item.field} is mapped twice`, item.fieldPos);
+    seen.add(item.field);
+    const planned = planItem(item);
+    const when = item.condition === undefined ? undefined : compileExpr(item.condition).evaluate;
+    const field: MappingField = Object.freeze({
+      name: item.field,
+      kind: planned.kind,
+      merge: planned.merge,
+      expression: formatExpr(item.expr),
+      condition: item.condition === undefined ? undefined : formatExpr(item.condition),
+      shortDesc: item.shortDesc,
+      longDesc: item.longDesc,
+    });
+    compiled.push({ field, when, share: planned.share });
+  }
+  for (const identity of syntax.by) {
+    if (!seen.has(identity.field)) {
+      throw lqlParseError(`BY names ${identity.field}, which no SELECT item produces`, identity.pos);
+    }
+  }
+  const mapping: Mapping = Object.freeze({
+    stream: syntax.stream,
+    by: Object.freeze(syntax.by.map((identity) => identity.field)),
+    alias: syntax.alias,
+    fields: Object.freeze(compiled.map((plan) => plan.field)),
+  });
+  plans.set(mapping, compiled);
+  return mapping;
+}
