@@ -4,7 +4,8 @@ import { database } from "../../db/database.ts";
 import type { HonoEnv } from "../../http/context.ts";
 import { apiError } from "../../http/errors.ts";
 import { responsysClientFor } from "../../responsys/client.ts";
-import { ADMIN_CALL_OPTIONS, responsysFailure } from "../../responsys/http-errors.ts";
+import { ADMIN_CALL_OPTIONS } from "../../responsys/http-errors.ts";
+import { callResponsys } from "./call-responsys.ts";
 import { requireAuthorization } from "./lookup.ts";
 
 export const campaignPageQuerySchema = z.object({
@@ -12,45 +13,8 @@ export const campaignPageQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(200),
 });
 
-async function callResponsys<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    throw responsysFailure(error);
-  }
-}
-
-/**
- * Pickers read live from Responsys through the authorization's shared session:
- * `GET /v1/authorizations/:id/lists`, `/:id/lists/:list/extensions`, `/:id/campaigns?offset&limit`.
- */
-export function registerPickers(routes: Hono<HonoEnv>): void {
-  routes.get("/:id/lists", async (c) => {
-    const row = await requireAuthorization(database(c.env.DB), c.req.param("id"));
-    const client = responsysClientFor(c.env, row.id, c.get("config"), ADMIN_CALL_OPTIONS);
-    const lists = await callResponsys(() => client.lists.list());
-    return c.json({
-      items: lists.map((list) => ({
-        name: list.name,
-        folderName: list.folderName ?? null,
-        fields: list.fields,
-      })),
-    });
-  });
-
-  routes.get("/:id/lists/:list/extensions", async (c) => {
-    const row = await requireAuthorization(database(c.env.DB), c.req.param("id"));
-    const client = responsysClientFor(c.env, row.id, c.get("config"), ADMIN_CALL_OPTIONS);
-    const extensions = await callResponsys(() => client.extensions.list(c.req.param("list")));
-    return c.json({
-      items: extensions.map((pet) => ({
-        objectName: pet.objectName,
-        folderName: pet.folderName ?? null,
-        fields: pet.fields,
-      })),
-    });
-  });
-
+/** `GET /v1/authorizations/:id/campaigns?offset=&limit=`: one page of email campaigns, live. */
+export function registerListCampaigns(routes: Hono<HonoEnv>): void {
   routes.get("/:id/campaigns", async (c) => {
     const query = campaignPageQuerySchema.safeParse({
       offset: c.req.query("offset"),
