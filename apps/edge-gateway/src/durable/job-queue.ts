@@ -35,6 +35,8 @@ export const MAX_WEBHOOK_BYTES = 10 * 1024 * 1024;
 /** Batches one alarm sends before it yields and re-arms (keeps each invocation's subrequests bounded). */
 const MAX_BATCHES_PER_RUN = 25;
 const DEAD_LETTER_PAGE = 100;
+/** Dead letters one "replay all" takes; the answer's `remaining` says whether to call again. */
+const MAX_REPLAY = 10_000;
 const PAUSED_RETRY_AFTER_SECONDS = 300;
 const FULL_RETRY_AFTER_SECONDS = 60;
 
@@ -258,7 +260,7 @@ export class JobQueue extends DurableObject<Env> {
       const rows = this.#store.batch(config.batchSize);
       const callsBefore = responsys?.calls() ?? 0;
       try {
-        responsys ??= countingPort(await exportAudiencePort(this.env, job, config));
+        responsys ??= countingPort(exportAudiencePort(this.env, job, config));
         const outcome = await deliverExportBatch(
           responsys.port,
           job,
@@ -397,12 +399,10 @@ export class JobQueue extends DurableObject<Env> {
     if (job === null) return unsupportedJob();
     const now = Date.now();
     const receivedAt = eventTimeFromMillis(now);
-    const report: ReplayReport = { replayed: 0, stillFailing: 0, notFound: [] };
+    const report: ReplayReport = { replayed: 0, stillFailing: 0, notFound: [], remaining: 0 };
     this.#store.transaction(() => {
       const rows =
-        ids === null
-          ? this.#store.deadLetterPage(0, Number.MAX_SAFE_INTEGER)
-          : this.#store.deadLettersByIds(ids);
+        ids === null ? this.#store.deadLetterPage(0, MAX_REPLAY) : this.#store.deadLettersByIds(ids);
       if (ids !== null) {
         const found = new Set(rows.map((row) => row.id));
         report.notFound = ids.filter((id) => !found.has(id));
@@ -437,6 +437,7 @@ export class JobQueue extends DurableObject<Env> {
         report.stillFailing += 1;
       }
     });
+    if (ids === null) report.remaining = this.#store.deadLetterCount() - report.stillFailing;
     await this.#schedule();
     return report;
   }

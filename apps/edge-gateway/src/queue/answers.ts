@@ -84,6 +84,9 @@ export interface DeadLetterPage {
 
 export interface ReplayReport {
   replayed: number;
+  /** Dead letters that were tried and still cannot be queued (they stay, attempts counted). */
   stillFailing: number;
   notFound: number[];
+  /** Dead letters this replay did not reach (over its limit); replay again to take them. */
+  remaining: number;
 }

@@ -1,6 +1,6 @@
-import { BridgeError } from "@responsys-bridge/core";
 import type { ResponsysClient } from "@responsys-bridge/responsys-client";
 import type { GatewayConfig } from "../env.ts";
+import { responsysClientFor } from "../responsys/client.ts";
 import type { ExportAudienceJob } from "./export-job.ts";
 import type { ExportAudienceResponsys } from "./responsys-port.ts";
 
@@ -29,35 +29,15 @@ export function clientPort(client: ResponsysClient): ExportAudienceResponsys {
   };
 }
 
-/** Builds the Responsys client a job's flush uses. */
-export type ClientProvider = (
-  env: Env,
-  job: ExportAudienceJob,
-  config: GatewayConfig,
-) => Promise<ResponsysClient>;
-
-let provider: ClientProvider | undefined;
-
 /**
- * Sets where flushes get their Responsys client. The Worker entry installs the production one
- * (token and pacing shared per authorization); tests may install one bound to a sandbox.
+ * The Responsys operations for one job's flush: the authorization's shared client (one token and
+ * one pacing budget per account). No in-client retries: a failed call fails the batch, which the
+ * queue retries on its own backoff from the alarm, however long the outage lasts.
  */
-export function provideResponsysClient(next: ClientProvider): void {
-  provider = next;
-}
-
-/** The Responsys operations for one job's flush. */
-export async function exportAudiencePort(
+export function exportAudiencePort(
   env: Env,
   job: ExportAudienceJob,
   config: GatewayConfig,
-): Promise<ExportAudienceResponsys> {
-  if (provider === undefined) {
-    throw new BridgeError({
-      code: "RESPONSYS_CLIENT_UNAVAILABLE",
-      message: "No Responsys client provider is installed in this Worker.",
-      retryable: true,
-    });
-  }
-  return clientPort(await provider(env, job, config));
+): ExportAudienceResponsys {
+  return clientPort(responsysClientFor(env, job.authorizationId, config, { maxRetries: 0 }));
 }

@@ -52,6 +52,8 @@ export const DEDUPE_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 const TOTAL_NAMES = ["received", "duplicates", "ignored", "sent", "rejected", "flushes", "apiCalls"] as const;
 export type TotalName = (typeof TOTAL_NAMES)[number];
 
+const MAX_BOUND_IDS = 90;
+
 export type EnqueueResult = "queued" | "duplicate" | "stale";
 
 export class QueueStore {
@@ -199,12 +201,13 @@ export class QueueStore {
   }
 
   deadLettersByIds(ids: readonly number[]): DeadLetterRow[] {
-    if (ids.length === 0) return [];
-    return this.#db
-      .select()
-      .from(deadLetters)
-      .where(inArray(deadLetters.id, [...ids]))
-      .all();
+    const rows: DeadLetterRow[] = [];
+    // Durable Object SQLite binds at most 100 parameters per statement.
+    for (let start = 0; start < ids.length; start += MAX_BOUND_IDS) {
+      const slice = ids.slice(start, start + MAX_BOUND_IDS);
+      rows.push(...this.#db.select().from(deadLetters).where(inArray(deadLetters.id, slice)).all());
+    }
+    return rows;
   }
 
   deleteDeadLetter(id: number): void {

@@ -2,8 +2,8 @@
 import type { WebhookUser } from "@responsys-bridge/core";
 import type { JobQueue } from "../durable/job-queue.ts";
 import { type JobDefinition, jobDefinitionSchema } from "../jobs/definition.ts";
+import { hashWebhookSecret } from "../secrets/webhook-secret.ts";
 import type { ExportAudienceJob } from "./export-job.ts";
-import { hashWebhookSecret } from "./webhook-secret.ts";
 
 /** An Export Audience job on the sandbox's CONTACTS_LIST, matched on email. */
 export function exportJob(overrides: Partial<ExportAudienceJob> = {}): ExportAudienceJob {

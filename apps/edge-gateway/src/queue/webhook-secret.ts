@@ -8,12 +8,6 @@ function hexToBytes(hex: string): Uint8Array | null {
   return bytes;
 }
 
-/** SHA-256 hex of a webhook secret, the form a job's secret is stored in. */
-export async function hashWebhookSecret(secret: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(secret)));
-  return [...digest].map((byte) => byte.toString(16).padStart(2, "0")).join("");
-}
-
 /**
  * True when `given` hashes to `storedHash`. The comparison runs over the two 32-byte digests in
  * constant time, so it leaks neither the secret nor how much of it matched.
