@@ -34,7 +34,7 @@ export type LyticsAccess = z.infer<typeof lyticsAccessSchema>;
 
 const commonFields = {
   label: labelSchema,
-  description: descriptionSchema.optional().transform((value) => value ?? null),
+  description: descriptionSchema.default(null),
   authorizationId: authorizationIdSchema,
   audience: audienceSchema,
 };

@@ -8,6 +8,7 @@ import { apiError } from "../../http/errors.ts";
 import { readJson } from "../../http/json-body.ts";
 import { campaignListOf } from "../../jobs/campaign-list.ts";
 import { type JobBody, type JobDefinition, jobBodySchema } from "../../jobs/definition.ts";
+import { checkListExists } from "../../jobs/list-check.ts";
 import { jobQueueOf } from "../../jobs/queue-stub.ts";
 import { toStoredJob } from "../../jobs/stored.ts";
 import { jobView } from "../../jobs/view.ts";
@@ -46,6 +47,8 @@ export function registerCreateJob(routes: Hono<HonoEnv>): void {
       const list = await campaignListOf(client, body.campaign);
       job = { ...body, id, paused: false, createdAt, list };
     } else {
+      const client = responsysClientFor(c.env, authorization.id, config, ADMIN_CALL_OPTIONS);
+      await checkListExists(client, body.list);
       job = { ...body, id, paused: false, createdAt };
     }
 

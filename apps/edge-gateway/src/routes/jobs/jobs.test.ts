@@ -162,6 +162,11 @@ const invalid: Array<[string, Record<string, unknown>, string]> = [
     "lytics.apiToken",
   ],
   ["a campaign Responsys does not have", campaignJob({ campaign: "No_Such_Campaign" }), "campaign"],
+  [
+    "a list Responsys does not have",
+    audienceJob({ list: { folderName: "Lists", objectName: "NO_SUCH_LIST" } }),
+    "list.objectName",
+  ],
 ];
 
 describe("POST /v1/jobs validation", () => {
