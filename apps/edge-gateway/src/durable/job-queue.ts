@@ -27,7 +27,13 @@ import { jobQueueMigrations } from "../queue/migrations.ts";
 import { projectUser, retainedWebhookUser } from "../queue/queued-user.ts";
 import { exportAudiencePort } from "../queue/responsys-client-port.ts";
 import { countingPort, type ExportAudienceResponsys } from "../queue/responsys-port.ts";
-import { type ErrorRecord, type FlushRecord, QueueStore, storedWebhookUser } from "../queue/store.ts";
+import {
+  type ErrorRecord,
+  type FlushRecord,
+  type QueueDatabase,
+  QueueStore,
+  storedWebhookUser,
+} from "../queue/store.ts";
 import { webhookSecretMatches } from "../queue/webhook-secret.ts";
 
 /** Largest webhook body taken (SPEC §3.3); the route checks first, this guards the RPC itself. */
@@ -51,13 +57,15 @@ export class JobQueue extends DurableObject<Env> {
   #flushing: Promise<FlushReport> | undefined;
   readonly #knownTables: KnownTables = new Set();
 
+  readonly #db: QueueDatabase;
+
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    const db = drizzle(ctx.storage);
-    this.#store = new QueueStore(db);
+    this.#db = drizzle(ctx.storage);
+    this.#store = new QueueStore(this.#db);
     // Awaited: a failed migration must reset the object rather than run on a half-made schema.
     ctx.blockConcurrencyWhile(async () => {
-      await migrate(db, jobQueueMigrations);
+      await migrate(this.#db, jobQueueMigrations);
     });
   }
 
@@ -88,6 +96,10 @@ export class JobQueue extends DurableObject<Env> {
     await this.#flushing?.catch(() => undefined);
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
+    // The object lives on until evicted: recreate the empty schema so later calls (a late webhook)
+    // find an unconfigured job (404) instead of missing tables.
+    await migrate(this.#db, jobQueueMigrations);
+    this.#knownTables.clear();
   }
 
   // ---- webhook ingest ----

@@ -94,6 +94,11 @@ export function fieldText(value: unknown): string {
   return text.length > MAX_VALUE_LENGTH ? text.slice(0, MAX_VALUE_LENGTH) : text;
 }
 
+/** Lytics identifiers are at most 256 bytes; anything longer is cut rather than stored whole. */
+export function boundedProfileId(profileId: string | null): string | null {
+  return profileId === null ? null : profileId.slice(0, 256);
+}
+
 /** The coalescing key of an identifier value: emails match case-insensitively in Responsys. */
 export function userKey(column: string, value: string): string {
   return column === "EMAIL_ADDRESS_" ? normalizeEmail(value) : value;
@@ -151,7 +156,7 @@ export function projectUser(job: ExportAudienceJob, user: WebhookUser, receivedA
       key,
       event: event.event,
       eventTime: event.at,
-      profileId: user.profileId,
+      profileId: boundedProfileId(user.profileId),
       identifiers,
       fields,
       memberships,
@@ -190,8 +195,17 @@ export function retainedWebhookUser(job: ExportAudienceJob, user: WebhookUser): 
   const events = user.data.segment_events?.filter(
     (event) => audiences.has(event.slug ?? "") || audiences.has(event.id ?? ""),
   );
-  if (events !== undefined) data.segment_events = events.slice(-50);
+  // Only the fields that decide membership: Lytics may add keys of any size to an event.
+  if (events !== undefined) {
+    data.segment_events = events.slice(-50).map((event) => ({
+      id: event.id ?? null,
+      slug: event.slug ?? null,
+      event: event.event,
+      enter: event.enter ?? null,
+      exit: event.exit ?? null,
+    }));
+  }
   const segments = user.data._segments?.filter((segment) => audiences.has(segment));
   if (segments !== undefined) data._segments = segments;
-  return { profileId: user.profileId, sentAt: user.sentAt, data };
+  return { profileId: boundedProfileId(user.profileId), sentAt: user.sentAt, data };
 }

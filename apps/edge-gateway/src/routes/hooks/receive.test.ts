@@ -132,6 +132,15 @@ describe("refusals (SPEC §3.3)", () => {
     expect(await stub.queuedCount()).toBe(0);
   });
 
+  it("404 for a job deleted after it was made", async () => {
+    const { id, stub } = await newJob();
+    expect((await post(id, JSON.stringify(lyticsItem("a@x.io")))).status).toBe(202);
+    await stub.destroy();
+    const response = await post(id, JSON.stringify(lyticsItem("b@x.io")));
+    expect(response.status).toBe(404);
+    expect(await stub.queuedCount()).toBe(0);
+  });
+
   it("401 comes before any look at the body", async () => {
     const { id } = await newJob();
     const response = await post(id, "{not json", { Authorization: "Bearer nope" });
@@ -339,6 +348,11 @@ const corpus: [string, string][] = [
     JSON.stringify({ data: { email: ["", null, {}, "arr@x.io"], _segments: ["vip"] } }),
     JSON.stringify({ data: { __proto__: { email: "p@x.io" }, _segments: ["vip"] } }),
     '{"__proto__":{"data":{"email":"p@x.io"}},"data":{"constructor":{"prototype":1},"_segments":["vip"]}}',
+    JSON.stringify({ id: "p".repeat(3_000_000), data: { email: "big-id@x.io", _segments: ["vip"] } }),
+    JSON.stringify({
+      id: "q".repeat(3_000_000),
+      data: { segment_events: [{ slug: "vip", event: "enter", note: "n".repeat(3_000_000) }] },
+    }),
   ].map((body, index): [string, string] => [`literal ${index}: ${body.slice(0, 40)}`, body]),
 ];
 
