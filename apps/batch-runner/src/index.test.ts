@@ -1,7 +1,16 @@
 import { expect, it } from "vitest";
 import * as entry from "./index.ts";
 
-// Replaced by the real suite when this workspace is built out.
-it("loads its public entry point", () => {
-  expect(Object.keys(entry)).toContain("placeholder");
+it("exposes the runner's entry points", () => {
+  for (const name of [
+    "runCli",
+    "loadConfig",
+    "openRuntime",
+    "runJobOnce",
+    "runImportJob",
+    "createScheduler",
+    "openDatabase",
+  ]) {
+    expect(typeof (entry as Record<string, unknown>)[name], name).toBe("function");
+  }
 });

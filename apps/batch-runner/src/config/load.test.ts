@@ -258,6 +258,33 @@ jobs:
     expect(message).toContain("jobs[0].sink.apiToken: environment variable LYTICS_TOKEN is not set");
   });
 
+  it("reads and parses an .lql mapping at start, reporting where it is wrong", async () => {
+    const withMapping = (file: string) =>
+      yaml.replace("    sink: {", `    mapping: ./${file}\n    sink: {`).replace(/ *pgpPassphrase: .*\n/, "");
+    await writeFile(join(dir, "ssh.key"), "k");
+    await writeFile(join(dir, "pgp.asc"), "p");
+    const env = { LYTICS_TOKEN: "t" };
+    await writeFile(join(dir, "good.yaml"), withMapping("good.lql"));
+    await writeFile(
+      join(dir, "good.lql"),
+      "SELECT email(email) AS email, count(event) AS opens FROM responsys_events INTO user BY email",
+    );
+    const config = await loadConfig(join(dir, "good.yaml"), { env });
+    const mapping = config.jobs[0]?.mapping;
+    expect(mapping?.kind === "file" && mapping.mapping.by).toEqual(["email"]);
+
+    await writeFile(join(dir, "bad.yaml"), withMapping("bad.lql"));
+    await writeFile(join(dir, "bad.lql"), "SELECT email( AS email FROM x INTO user BY email");
+    await expect(loadConfig(join(dir, "bad.yaml"), { env })).rejects.toThrow(
+      /jobs\[0\]\.mapping: .*bad\.lql: .*line 1/,
+    );
+
+    await writeFile(join(dir, "missing.yaml"), withMapping("missing.lql"));
+    await expect(loadConfig(join(dir, "missing.yaml"), { env })).rejects.toThrow(
+      /jobs\[0\]\.mapping: cannot read .*ENOENT/,
+    );
+  });
+
   it("reports a missing file and invalid YAML clearly", async () => {
     await expect(loadConfig(join(dir, "nope.yaml"), { env: {} })).rejects.toThrow(/cannot read config file/);
     await writeFile(join(dir, "bad.yaml"), "jobs: [\n");

@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { BridgeError } from "@responsys-bridge/core";
+import { type Mapping, parseMapping } from "@responsys-bridge/mapping";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
 import {
@@ -25,7 +26,8 @@ export type ResolvedSink =
   | { type: "store" }
   | { type: "lytics"; url: string; stream: string; apiToken: string };
 
-export type MappingSource = { kind: "default" } | { kind: "file"; path: string; text: string };
+/** The job's mapping: the built-in one, or an .lql file read and parsed at start. */
+export type MappingSource = { kind: "default" } | { kind: "file"; path: string; mapping: Mapping };
 
 export interface ResolvedJob extends Omit<JobConfig, "authorization" | "sink" | "mapping"> {
   authorization: ResolvedAuthorization;
@@ -103,10 +105,18 @@ export async function resolveConfig(
     let mapping: MappingSource = { kind: "default" };
     if (job.mapping !== "default") {
       const mappingPath = resolvePath(baseDir, job.mapping);
+      let text: string | undefined;
       try {
-        mapping = { kind: "file", path: mappingPath, text: await readFile(mappingPath, "utf8") };
+        text = await readFile(mappingPath, "utf8");
       } catch (error) {
-        problems.push(`${at}.mapping: cannot read ${mappingPath}: ${errorMessage(error)}`);
+        problems.push(`${at}.mapping: cannot read ${mappingPath}: ${errorCode(error)}`);
+      }
+      if (text !== undefined) {
+        try {
+          mapping = { kind: "file", path: mappingPath, mapping: parseMapping(text) };
+        } catch (error) {
+          problems.push(`${at}.mapping: ${mappingPath}: ${errorMessage(error)}`);
+        }
       }
     }
     jobs.push({

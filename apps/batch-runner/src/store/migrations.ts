@@ -54,7 +54,7 @@ CREATE TABLE profiles (
   profile text NOT NULL,
   updated_at timestamptz NOT NULL
 );
-CREATE INDEX profiles_updated_at ON profiles (updated_at);
+
 `,
   },
 ];

@@ -1,14 +1,4 @@
-import {
-  bigint,
-  index,
-  integer,
-  pgTable,
-  primaryKey,
-  serial,
-  text,
-  timestamp,
-  unique,
-} from "drizzle-orm/pg-core";
+import { bigint, integer, pgTable, primaryKey, serial, text, timestamp, unique } from "drizzle-orm/pg-core";
 
 /**
  * One row per remote file version a job has started on. The key is (job, path, size, mtime): a file
@@ -75,7 +65,8 @@ export const profiles = pgTable(
     profile: text("profile").notNull(),
     updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull(),
   },
-  (table) => [index("profiles_updated_at").on(table.updatedAt)],
+  // No index on updated_at: profiles are rewritten on every chunk, and an index on a changing
+  // column rules out PostgreSQL's cheaper in-page (HOT) updates.
 );
 
 export const storeSchema = { importFiles, rejectedRows, events, profiles };

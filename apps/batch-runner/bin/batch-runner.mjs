@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+// Runs src/cli.ts (TypeScript, consumed as source like the rest of the repo) through tsx under
+// the repo's pinned Node 24, whatever `node` started this shim: `npx batch-runner` and
+// `npm run runner --` put the pinned node first on PATH, a bare invocation may not.
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+const cli = join(here, "..", "src", "cli.ts");
+
+function pinnedNode() {
+  try {
+    const binary = join(dirname(require.resolve("node/package.json")), "bin", "node");
+    if (existsSync(binary)) return binary;
+  } catch {
+    // No `node` package: fall back to the running Node if it is new enough.
+  }
+  const [major = 0, minor = 0] = process.versions.node.split(".").map(Number);
+  if (major > 22 || (major === 22 && minor >= 12)) return process.execPath;
+  console.error(
+    `batch-runner needs Node >= 22.12 (running ${process.versions.node}); run \`npm install\` at the repo root to get the pinned Node 24.`,
+  );
+  process.exit(2);
+}
+
+const tsx = pathToFileURL(require.resolve("tsx")).href;
+const child = spawn(pinnedNode(), ["--import", tsx, cli, ...process.argv.slice(2)], { stdio: "inherit" });
+// A process manager signals only this shim: pass the signal on so the runner checkpoints and exits.
+for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"]) {
+  process.on(signal, () => child.kill(signal));
+}
+child.on("exit", (code, signal) => {
+  process.exit(code ?? (signal === null ? 1 : 128 + 2));
+});

@@ -1,0 +1,293 @@
+import { spawnSync } from "node:child_process";
+import { writeFile } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type CliIo, main } from "./cli.ts";
+import { connectText, writeConnectFile } from "./jobs/test-connect-files.ts";
+import { FolderSource } from "./sftp/folder-source.ts";
+import { type Database, openDatabase } from "./store/database.ts";
+import { makeTestDatabaseDir } from "./store/test-database.ts";
+
+const START = new Date("2026-03-01T09:00:00Z");
+
+function config(lyticsUrl: string): string {
+  return `
+database: pglite:./db
+jobs:
+  - id: events
+    type: import_activity
+    schedule: "0 */6 * * *"
+    authorization:
+      type: responsys_sftp
+      host: 127.0.0.1
+      username: acme
+      privateKey: { file: ./id_ed25519 }
+      insecureAcceptAnyHostKey: true
+      folder: /download
+    accountIds: ["12345"]
+  - id: to-lytics
+    type: import_activity
+    schedule: "0 * * * *"
+    authorization:
+      type: responsys_sftp
+      host: 127.0.0.1
+      username: acme
+      privateKey: { file: ./id_ed25519 }
+      hostKey: "SHA256:abc"
+      folder: /download
+    sink: { type: lytics, url: "${lyticsUrl}", apiToken: { env: LYTICS_TOKEN } }
+`;
+}
+
+let database: Database;
+
+async function cli(argv: string[], root: string) {
+  let stdout = "";
+  let stderr = "";
+  const io: CliIo = {
+    stdout: (text) => {
+      stdout += text;
+    },
+    stderr: (text) => {
+      stderr += text;
+    },
+    env: { LYTICS_TOKEN: "bad-token" },
+  };
+  const code = await main(["--config", join(root, "runner.config.yaml"), ...argv], io, {
+    connectSource: async () => new FolderSource(join(root, "sftp")),
+    now: () => new Date("2026-03-02T00:00:00Z"),
+    // One open database for the whole file: opening PGlite per command would cost a second each.
+    database,
+  });
+  return { code, stdout, stderr };
+}
+
+describe("batch-runner CLI", () => {
+  let root: string;
+  let cleanup: () => Promise<void>;
+  let lytics: Server;
+
+  beforeAll(async () => {
+    const made = await makeTestDatabaseDir();
+    root = made.root;
+    cleanup = made.cleanup;
+    database = await openDatabase({ kind: "pglite", dir: made.dir });
+    // A collect endpoint that refuses the token: `check` must say so.
+    lytics = createServer((_req, res) => {
+      res.writeHead(401, { "content-type": "application/json" }).end('{"status":401,"message":"bad token"}');
+    });
+    await new Promise<void>((resolve) => lytics.listen(0, "127.0.0.1", resolve));
+    const { port } = lytics.address() as AddressInfo;
+    await writeFile(join(root, "runner.config.yaml"), config(`http://127.0.0.1:${port}`));
+    await writeFile(join(root, "id_ed25519"), "not used by the folder source");
+    const folder = join(root, "sftp", "download");
+    await writeConnectFile(
+      folder,
+      "12345_OPEN_20260301_091500.txt",
+      connectText({ rows: 30, users: 5, start: START, badDateAt: [2] }),
+    );
+    await writeConnectFile(
+      folder,
+      "12345_CLICK_20260302_091500.zip",
+      connectText({ rows: 10, users: 5, start: START }),
+    );
+    await writeConnectFile(
+      folder,
+      "777_OPEN_20260228_091500.txt",
+      connectText({ rows: 3, users: 1, start: START }),
+    );
+    await writeFile(join(folder, "12345_OPEN_20260303_091500.zip"), "not a zip at all");
+  }, 60_000);
+
+  afterAll(async () => {
+    lytics.close();
+    await database.close();
+    await cleanup();
+  });
+
+  it("prints help for every command with exit 0", async () => {
+    for (const command of ["start", "run", "accounts", "files", "profile", "export-profiles", "check"]) {
+      const { code, stdout } = await cli([command, "--help"], root);
+      expect(code).toBe(0);
+      expect(stdout).toContain(`batch-runner ${command}`);
+    }
+    expect((await cli(["--help"], root)).stdout).toContain("Exit codes");
+    expect((await cli(["frobnicate"], root)).code).toBe(2);
+    expect((await cli(["run"], root)).code).toBe(2);
+  });
+
+  it("lists accounts detected in the folder", async () => {
+    const { code, stdout } = await cli(["accounts", "events", "--json"], root);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toEqual([
+      {
+        accountId: "12345",
+        files: 3,
+        firstExportAt: "2026-03-01T09:15:00.000Z",
+        lastExportAt: "2026-03-03T09:15:00.000Z",
+        selected: true,
+      },
+      {
+        accountId: "777",
+        files: 1,
+        firstExportAt: "2026-02-28T09:15:00.000Z",
+        lastExportAt: "2026-02-28T09:15:00.000Z",
+        selected: false,
+      },
+    ]);
+  });
+
+  it("runs a job: --json summary, exit 1 for the broken file, then files, profile and export", async () => {
+    const run = await cli(["run", "events", "--json"], root);
+    expect(run.code).toBe(1);
+    const summary = JSON.parse(run.stdout);
+    expect(summary).toMatchObject({
+      jobId: "events",
+      files: { seen: 4, imported: 2, skipped: 1, failed: 1 },
+      rows: 40,
+      events: 39,
+      rejected: 1,
+    });
+    expect(Object.keys(summary).sort()).toEqual([
+      "durationMs",
+      "errors",
+      "events",
+      "files",
+      "jobId",
+      "rejected",
+      "rows",
+    ]);
+    expect(summary.errors).toEqual([
+      expect.objectContaining({ file: "/download/12345_OPEN_20260303_091500.zip" }),
+    ]);
+    // JSON log lines on stderr (no TTY), none of them carrying a secret.
+    const logs = run.stderr
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    expect(logs.some((l) => l.msg === "file imported")).toBe(true);
+    expect(logs.every((l) => l.insecureAcceptAnyHostKey === true)).toBe(true);
+    expect(run.stderr).not.toContain("not used by the folder source");
+
+    const files = await cli(["files", "events", "--json"], root);
+    expect(files.code).toBe(1);
+    const states = Object.fromEntries(
+      JSON.parse(files.stdout).map((f: { path: string; state: string }) => [f.path, f.state]),
+    );
+    expect(states).toEqual({
+      "/download/777_OPEN_20260228_091500.txt": "skipped",
+      "/download/12345_OPEN_20260301_091500.txt": "imported",
+      "/download/12345_CLICK_20260302_091500.zip": "imported",
+      "/download/12345_OPEN_20260303_091500.zip": "failed",
+    });
+    const text = await cli(["files", "events"], root);
+    expect(text.stdout).toMatch(/failed\s+\/download\/12345_OPEN_20260303_091500\.zip.*\S/);
+    expect(text.stdout).toMatch(
+      /skipped\s+\/download\/777_OPEN_20260228_091500\.txt.*account 777 is not in accountIds/,
+    );
+
+    const profile = await cli(["profile", "1000"], root);
+    expect(profile.code).toBe(0);
+    expect(JSON.parse(profile.stdout)).toMatchObject({
+      rs_user_id: "1000",
+      email_open_ct: 6,
+      email_click_ct: 2,
+    });
+    expect(JSON.parse((await cli(["profile", "user1@example.com"], root)).stdout)).toMatchObject({
+      rs_user_id: "1001",
+    });
+    const missing = await cli(["profile", "nobody@example.com"], root);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("no profile");
+
+    const ndjson = await cli(["export-profiles"], root);
+    const lines = ndjson.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    expect(lines.map((l) => l.key)).toEqual([
+      "rs_user_id:1000",
+      "rs_user_id:1001",
+      "rs_user_id:1002",
+      "rs_user_id:1003",
+      "rs_user_id:1004",
+    ]);
+    const array = await cli(["export-profiles", "--format", "json"], root);
+    expect(JSON.parse(array.stdout)).toEqual(lines);
+    expect((await cli(["export-profiles", "--format", "xml"], root)).code).toBe(2);
+
+    const again = await cli(["run", "events"], root);
+    expect(again.stdout).toContain("0 imported, 3 skipped, 1 failed of 4 file(s)");
+  });
+
+  it("checks each part of a job and fails on a sink that refuses the token", async () => {
+    const good = await cli(["check", "events"], root);
+    expect(good.code).toBe(0);
+    expect(good.stdout).toMatch(/^ok {3}config:/m);
+    expect(good.stdout).toContain("host key NOT verified");
+    expect(good.stdout).toMatch(/^ok {3}folder: \/download lists 4 file\(s\)/m);
+    expect(good.stdout).toMatch(/^ok {3}sink: store/m);
+
+    const bad = await cli(["check", "to-lytics"], root);
+    expect(bad.code).toBe(2);
+    expect(bad.stdout).toMatch(/^FAIL sink: LYTICS_UNAUTHORIZED: Lytics collect answered 401/m);
+  });
+
+  it("exits 2 naming the key of a config error", async () => {
+    await writeFile(
+      join(root, "broken.yaml"),
+      "jobs:\n  - id: x\n    type: import_activity\n    schedule: nope\n",
+    );
+    let stderr = "";
+    const code = await main(["run", "x", "--config", join(root, "broken.yaml")], {
+      stdout: () => {},
+      stderr: (text) => {
+        stderr += text;
+      },
+      env: {},
+    });
+    expect(code).toBe(2);
+    expect(stderr).toContain("jobs[0].schedule: not a valid cron expression");
+    expect(stderr).toContain("jobs[0].authorization: required");
+  });
+
+  it("start schedules every job and exits 0 on a shutdown signal", async () => {
+    let stderr = "";
+    const code = await main(
+      ["start", "--config", join(root, "runner.config.yaml")],
+      {
+        stdout: () => {},
+        stderr: (text) => {
+          stderr += text;
+        },
+        env: { LYTICS_TOKEN: "t" },
+        shutdownRequested: Promise.resolve("SIGTERM"),
+      },
+      { database, connectSource: async () => new FolderSource(join(root, "sftp")) },
+    );
+    expect(code).toBe(0);
+    const logs = stderr
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    expect(logs.filter((l) => l.msg === "job scheduled").map((l) => [l.job, l.schedule])).toEqual([
+      ["events", "0 */6 * * *"],
+      ["to-lytics", "0 * * * *"],
+    ]);
+    expect(logs.at(-1)).toMatchObject({ msg: "stopped" });
+  });
+
+  it("runs as a process through the bin shim", { timeout: 30_000 }, () => {
+    const result = spawnSync(
+      process.execPath,
+      [join(__dirname, "..", "bin", "batch-runner.mjs"), "run", "x", "--config", join(root, "missing.yaml")],
+      {
+        encoding: "utf8",
+      },
+    );
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain("cannot read config file");
+  });
+});

@@ -1,0 +1,274 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { defaultResponsysMapping } from "@responsys-bridge/mapping";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { silentLogger } from "../logging/logger.ts";
+import { FolderSource } from "../sftp/folder-source.ts";
+import { createProfileMapper } from "../sinks/profile-mapper.ts";
+import type { Sink } from "../sinks/sink.ts";
+import { createStoreSink } from "../sinks/store-sink.ts";
+import type { Database } from "../store/database.ts";
+import { FileStates } from "../store/file-state.ts";
+import { allProfiles, findProfile } from "../store/profiles.ts";
+import { openTestDatabase } from "../store/test-database.ts";
+import { type ImportJobDeps, runImportJob } from "./import-activity.ts";
+import { connectText, writeConnectFile } from "./test-connect-files.ts";
+
+const NOW = new Date("2026-03-02T00:00:00Z");
+const START = new Date("2026-03-01T09:00:00Z");
+const mapper = createProfileMapper(defaultResponsysMapping);
+
+const job = {
+  id: "events",
+  accountIds: ["12345"],
+  delimiter: ",",
+  authorization: {
+    type: "responsys_sftp" as const,
+    host: "127.0.0.1",
+    port: 22,
+    username: "u",
+    privateKey: "",
+    hostKey: undefined,
+    insecureAcceptAnyHostKey: true,
+    folder: "/download",
+    pgpPrivateKey: undefined,
+    pgpPassphrase: undefined,
+  },
+};
+
+interface Env {
+  root: string;
+  folder: string;
+  database: Database;
+  files: FileStates;
+  cleanup(): Promise<void>;
+}
+
+async function makeEnv(): Promise<Env> {
+  const root = await mkdtemp(join(tmpdir(), "import-job-"));
+  const { database, cleanup } = await openTestDatabase();
+  return {
+    root,
+    folder: join(root, "sftp", "download"),
+    database,
+    files: new FileStates(database, job.id),
+    cleanup: async () => {
+      await cleanup();
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}
+
+function deps(env: Env, overrides: Partial<ImportJobDeps> = {}): ImportJobDeps {
+  const sink = createStoreSink({
+    database: env.database,
+    files: env.files,
+    mapper,
+    now: () => NOW,
+    leaseTtlMs: 60_000,
+  });
+  return {
+    job,
+    source: new FolderSource(join(env.root, "sftp")),
+    files: env.files,
+    sink,
+    stagingDir: join(env.root, "staging"),
+    now: () => NOW,
+    logger: silentLogger,
+    holder: "runner-a",
+    chunkSize: 7,
+    ...overrides,
+  };
+}
+
+async function exportAll(database: Database) {
+  const out: Array<{ key: string; profile: unknown }> = [];
+  for await (const entry of allProfiles(database)) out.push(entry);
+  return out;
+}
+
+async function writeStandardFolder(folder: string) {
+  await writeConnectFile(
+    folder,
+    "12345_OPEN_20260301_091500.txt",
+    connectText({ rows: 40, users: 6, start: START, badColumnCountAt: [3], badDateAt: [10] }),
+  );
+  await writeConnectFile(
+    folder,
+    "12345_CLICK_20260301_101500.zip",
+    connectText({ rows: 25, users: 4, start: START }),
+  );
+  await writeConnectFile(
+    folder,
+    "999_OPEN_20260301_091500.txt",
+    connectText({ rows: 5, users: 2, start: START }),
+  );
+  await writeFile(join(folder, "readme.md"), "not a Connect file");
+}
+
+describe("runImportJob", () => {
+  let env: Env;
+  // The first PGlite template takes seconds to build (initdb in WebAssembly); later copies are quick.
+  beforeEach(async () => {
+    env = await makeEnv();
+  }, 60_000);
+  afterEach(async () => {
+    await env.cleanup();
+  });
+
+  it("imports plain and zipped files, skips others, keeps bad rows, and maps profiles", async () => {
+    await writeStandardFolder(env.folder);
+    const summary = await runImportJob(deps(env));
+    expect(summary).toMatchObject({
+      jobId: "events",
+      files: { seen: 4, imported: 2, skipped: 2, failed: 0 },
+      rows: 65,
+      events: 63,
+      rejected: 2,
+      errors: [],
+      interrupted: false,
+    });
+
+    const rejected = await env.database.query<{ line: number; reason: string; path: string }>(
+      "SELECT r.line, r.reason, f.path FROM rejected_rows r JOIN import_files f ON f.id = r.file_id ORDER BY r.line",
+    );
+    expect(rejected).toEqual([
+      { line: 5, reason: "expected 11 columns, found 10", path: "/download/12345_OPEN_20260301_091500.txt" },
+      {
+        line: 12,
+        reason: expect.stringContaining("EVENT_CAPTURED_DT"),
+        path: "/download/12345_OPEN_20260301_091500.txt",
+      },
+    ]);
+    const [{ count }] = (await env.database.query<{ count: number }>(
+      "SELECT count(*)::int AS count FROM events",
+    )) as [{ count: number }];
+    expect(count).toBe(63);
+
+    // User 0 (RIID 1000): opens at rows 0, 6, 12, … of 40 minus none rejected (3 and 10 are users 3 and 4).
+    const profile = await findProfile(env.database, mapper.identityFields, "1000");
+    expect(profile?.key).toBe("rs_user_id:1000");
+    expect(profile?.profile).toMatchObject({
+      rs_user_id: "1000",
+      email: "user0@example.com",
+      email_open_ct: 7,
+      email_click_ct: 7,
+      email_first_open_ts: "2026-03-01T09:00:00.000Z",
+    });
+    expect(await findProfile(env.database, mapper.identityFields, "USER0@example.com")).toEqual(profile);
+    expect(await findProfile(env.database, mapper.identityFields, "nobody@example.com")).toBeUndefined();
+    expect((await exportAll(env.database)).length).toBe(6);
+  });
+
+  it("skips imported files on the next run and counts nothing twice", async () => {
+    await writeStandardFolder(env.folder);
+    await runImportJob(deps(env));
+    const before = await exportAll(env.database);
+    const again = await runImportJob(deps(env));
+    expect(again.files).toEqual({ seen: 4, imported: 0, skipped: 4, failed: 0 });
+    expect(again.rows).toBe(0);
+    expect(await exportAll(env.database)).toEqual(before);
+  });
+
+  it("fails a broken file alone, reports it, and retries it on the next run", async () => {
+    await writeStandardFolder(env.folder);
+    await writeFile(
+      join(env.folder, "12345_OPEN_20260301_121500.zip"),
+      "PK\u0003\u0004 this is not really a zip",
+    );
+    const first = await runImportJob(deps(env));
+    expect(first.files).toEqual({ seen: 5, imported: 2, skipped: 2, failed: 1 });
+    expect(first.errors).toHaveLength(1);
+    expect(first.errors[0]?.file).toBe("/download/12345_OPEN_20260301_121500.zip");
+    expect(first.errors[0]?.message).not.toBe("");
+
+    const second = await runImportJob(deps(env));
+    expect(second.files).toEqual({ seen: 5, imported: 0, skipped: 4, failed: 1 });
+    const states = await env.files.list();
+    const broken = states.find((f) => f.name === "12345_OPEN_20260301_121500.zip");
+    expect(broken?.state).toBe("failed");
+    expect(broken?.attempts).toBe(2);
+    expect(broken?.error).toContain(first.errors[0]?.code ?? "?");
+
+    // Fixed on the server (a new version): imported.
+    await writeConnectFile(
+      env.folder,
+      "12345_OPEN_20260301_121500.zip",
+      connectText({ rows: 3, users: 1, start: START }),
+      new Date("2026-03-01T13:00:00Z"),
+    );
+    const third = await runImportJob(deps(env));
+    expect(third.files.imported).toBe(1);
+    expect(third.files.failed).toBe(0);
+  });
+
+  it("resumes after a shutdown mid-file with the same profiles as an uninterrupted run", async () => {
+    await writeStandardFolder(env.folder);
+    const reference = await makeEnv();
+    try {
+      await writeStandardFolder(reference.folder);
+      await runImportJob(deps(reference));
+
+      // Stop after the third chunk of the first file.
+      const controller = new AbortController();
+      const base = deps(env);
+      let chunks = 0;
+      const counting: Sink = {
+        ...base.sink,
+        write: async (lease, chunk, signal) => {
+          const written = await base.sink.write(lease, chunk, signal);
+          if (++chunks === 3) controller.abort();
+          return written;
+        },
+      };
+      const stopped = await runImportJob({ ...base, sink: counting, signal: controller.signal });
+      expect(stopped.interrupted).toBe(true);
+      expect(stopped.files.imported).toBe(0);
+      expect(stopped.rows).toBe(21);
+      const paused = (await env.files.list())[0];
+      expect(paused).toMatchObject({ state: "importing", checkpointLine: 22, rows: 21, leaseHolder: null });
+
+      const resumed = await runImportJob(deps(env));
+      expect(resumed.files.imported).toBe(2);
+      expect(stopped.rows + resumed.rows).toBe(65);
+      expect(await exportAll(env.database)).toEqual(await exportAll(reference.database));
+      const counters = (rows: Awaited<ReturnType<FileStates["list"]>>) =>
+        rows.map((f) => [f.name, f.rows, f.events, f.rejected]);
+      expect(counters(await env.files.list())).toEqual(counters(await reference.files.list()));
+    } finally {
+      await reference.cleanup();
+    }
+  });
+
+  it("resumes after a crash inside a chunk's transaction without double counting", async () => {
+    await writeStandardFolder(env.folder);
+    const base = deps(env);
+    let chunks = 0;
+    const crashing: Sink = {
+      ...base.sink,
+      write: async (lease, chunk, signal) => {
+        // The fourth chunk dies half-way: it must leave no trace.
+        if (++chunks === 4) {
+          await env.database.transaction(async (tx) => {
+            await tx.query("UPDATE profiles SET profile = '{}'");
+            throw new Error("process killed");
+          });
+        }
+        return base.sink.write(lease, chunk, signal);
+      },
+    };
+    const crashed = await runImportJob({ ...base, sink: crashing });
+    expect(crashed.files.failed).toBe(1);
+    expect(crashed.errors[0]?.message).toBe("process killed");
+
+    const rerun = await runImportJob(deps(env));
+    expect(rerun.files).toMatchObject({ imported: 1, failed: 0 });
+    const opens = await findProfile(env.database, mapper.identityFields, "1000");
+    expect(opens?.profile).toMatchObject({ email_open_ct: 7, email_click_ct: 7 });
+    const [{ count }] = (await env.database.query<{ count: number }>(
+      "SELECT count(*)::int AS count FROM events",
+    )) as [{ count: number }];
+    expect(count).toBe(63);
+  });
+});

@@ -1,0 +1,259 @@
+import { BridgeError, toBridgeError } from "@responsys-bridge/core";
+import type { ResolvedJob } from "../config/load.ts";
+import { type ConnectFileName, parseConnectFileName } from "../connect-files/name.ts";
+import { prepareConnectFile } from "../connect-files/prepare.ts";
+import { readConnectEvents } from "../connect-files/read.ts";
+import type { Logger } from "../logging/logger.ts";
+import type { ImportProgress } from "../logging/progress.ts";
+import type { PgpKey } from "../pgp/decrypt.ts";
+import type { FileSource, RemoteFile } from "../sftp/source.ts";
+import type { Sink } from "../sinks/sink.ts";
+import type { FileLease, FileStates } from "../store/file-state.ts";
+
+export const DEFAULT_CHUNK_SIZE = 10_000;
+export const DEFAULT_LEASE_TTL_MS = 5 * 60_000;
+
+export interface ImportJobDeps {
+  job: Pick<ResolvedJob, "id" | "accountIds" | "delimiter" | "authorization">;
+  source: FileSource;
+  files: FileStates;
+  sink: Sink;
+  pgpKey?: PgpKey | undefined;
+  stagingDir: string;
+  now: () => Date;
+  logger: Logger;
+  /** Who holds leases taken by this run (unique per runner process). */
+  holder: string;
+  /** Stops the run after the current chunk: its checkpoint is committed, the lease released. */
+  signal?: AbortSignal | undefined;
+  onProgress?: ((progress: ImportProgress) => void) | undefined;
+  chunkSize?: number;
+  leaseTtlMs?: number;
+}
+
+export interface FileError {
+  file: string;
+  code: string;
+  message: string;
+}
+
+/** The outcome of one run, as `run --json` prints it. */
+export interface ImportSummary {
+  jobId: string;
+  files: { seen: number; imported: number; skipped: number; failed: number };
+  rows: number;
+  events: number;
+  rejected: number;
+  durationMs: number;
+  errors: FileError[];
+  /** True when a shutdown signal stopped the run before every file was done. */
+  interrupted: boolean;
+}
+
+/** A remote file the job would import, or why it would not. */
+export type Candidate =
+  | { remote: RemoteFile; connect: ConnectFileName; skip?: undefined }
+  | { remote: RemoteFile; connect?: ConnectFileName; skip: string };
+
+/** Lists the folder and sorts files into candidates and skipped ones (other names, other accounts). */
+export async function listCandidates(
+  source: FileSource,
+  job: Pick<ResolvedJob, "accountIds" | "authorization">,
+): Promise<Candidate[]> {
+  const listed = await source.list(job.authorization.folder);
+  const candidates: Candidate[] = listed.map((remote) => {
+    const parsed = parseConnectFileName(remote.name);
+    if (!parsed.ok) return { remote, skip: `not a Connect export: ${parsed.reason}` };
+    if (job.accountIds.length > 0 && !job.accountIds.includes(parsed.file.accountId)) {
+      return { remote, connect: parsed.file, skip: `account ${parsed.file.accountId} is not in accountIds` };
+    }
+    return { remote, connect: parsed.file };
+  });
+  // Oldest export first, so profiles see events roughly in time order.
+  return candidates.sort(
+    (a, b) =>
+      (a.connect?.exportedAt.getTime() ?? 0) - (b.connect?.exportedAt.getTime() ?? 0) ||
+      a.remote.name.localeCompare(b.remote.name),
+  );
+}
+
+/**
+ * The import_activity job: every new Connect file in the folder is leased, downloaded, decrypted,
+ * read in chunks from its checkpoint and written to the sink. A file that fails does so alone and
+ * is retried on the next run; a file already imported (same path, size and mtime) is skipped.
+ */
+export async function runImportJob(deps: ImportJobDeps): Promise<ImportSummary> {
+  const { job, files, logger, now } = deps;
+  const started = now().getTime();
+  const summary: ImportSummary = {
+    jobId: job.id,
+    files: { seen: 0, imported: 0, skipped: 0, failed: 0 },
+    rows: 0,
+    events: 0,
+    rejected: 0,
+    durationMs: 0,
+    errors: [],
+    interrupted: false,
+  };
+  const candidates = await listCandidates(deps.source, job);
+  summary.files.seen = candidates.length;
+  const todo = candidates.filter((c) => c.skip === undefined).length;
+  let filesDone = 0;
+  logger.info("run started", { files: candidates.length, candidates: todo });
+
+  for (const candidate of candidates) {
+    const { remote } = candidate;
+    if (candidate.skip !== undefined) {
+      summary.files.skipped++;
+      logger.debug("file skipped", { file: remote.path, reason: candidate.skip });
+      continue;
+    }
+    if (deps.signal?.aborted) {
+      summary.interrupted = true;
+      break;
+    }
+    const ttl = deps.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
+    const outcome = await files.acquire(
+      {
+        path: remote.path,
+        name: remote.name,
+        size: remote.size,
+        mtimeMs: remote.mtimeMs,
+        accountId: candidate.connect.accountId,
+      },
+      deps.holder,
+      now(),
+      ttl,
+    );
+    if (!outcome.acquired) {
+      summary.files.skipped++;
+      logger.debug("file skipped", { file: remote.path, reason: outcome.reason });
+      continue;
+    }
+    const result = await importFile(deps, candidate.remote, candidate.connect, outcome.lease, (progress) =>
+      deps.onProgress?.({ ...progress, filesDone, filesTotal: todo }),
+    );
+    filesDone++;
+    summary.rows += result.rows;
+    summary.events += result.events;
+    summary.rejected += result.rejected;
+    if (result.error !== undefined) {
+      summary.files.failed++;
+      summary.errors.push(result.error);
+    } else if (result.interrupted) {
+      summary.interrupted = true;
+      break;
+    } else {
+      summary.files.imported++;
+    }
+  }
+  summary.durationMs = now().getTime() - started;
+  logger.info("run finished", { ...summary, errors: summary.errors.length });
+  return summary;
+}
+
+interface FileResult {
+  rows: number;
+  events: number;
+  rejected: number;
+  interrupted: boolean;
+  error?: FileError;
+}
+
+async function importFile(
+  deps: ImportJobDeps,
+  remote: RemoteFile,
+  connect: ConnectFileName,
+  lease: FileLease,
+  report: (progress: Omit<ImportProgress, "filesDone" | "filesTotal">) => void,
+): Promise<FileResult> {
+  const { files, sink, now } = deps;
+  const ttl = deps.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
+  const logger = deps.logger.child({ file: remote.path });
+  const result: FileResult = { rows: 0, events: 0, rejected: 0, interrupted: false };
+  // Downloading and decrypting a big file can outlast the lease: renew it while we work. A lost
+  // lease stops the file; the chunk commit would refuse to write anyway.
+  const lost = new AbortController();
+  const renewal = setInterval(
+    () => {
+      files
+        .renew(lease, now(), ttl)
+        .then((held) => {
+          if (!held)
+            lost.abort(new BridgeError({ code: "LEASE_LOST", message: "another runner took over the file" }));
+        })
+        .catch((error: unknown) => logger.warn("lease renewal failed", { error: String(error) }));
+    },
+    Math.max(1000, Math.floor(ttl / 3)),
+  );
+  renewal.unref();
+
+  const resumeAt = lease.checkpointLine;
+  logger.info("file started", { size: remote.size, resumeAfterLine: resumeAt });
+  let prepared: Awaited<ReturnType<typeof prepareConnectFile>> | undefined;
+  try {
+    prepared = await prepareConnectFile(deps.source, remote, connect, {
+      stagingDir: deps.stagingDir,
+      ...(deps.pgpKey === undefined ? {} : { pgpKey: deps.pgpKey }),
+      // A shutdown stops a download or decryption at once: nothing of the file is committed yet.
+      signal: deps.signal === undefined ? lost.signal : AbortSignal.any([lost.signal, deps.signal]),
+      onProgress: (phase, bytes, total) =>
+        report({ file: remote.name, phase, bytesDone: bytes, bytesTotal: total, rows: result.rows }),
+    });
+    const chunks = readConnectEvents(prepared.plaintextPath, {
+      file: connect,
+      fileLabel: remote.path,
+      delimiter: deps.job.delimiter,
+      zip: prepared.zip,
+      fromLine: resumeAt,
+      chunkSize: deps.chunkSize ?? DEFAULT_CHUNK_SIZE,
+    });
+    for await (const chunk of chunks) {
+      if (lost.signal.aborted) throw lost.signal.reason;
+      const written = await sink.write(lease, chunk, deps.signal);
+      result.rows += written.events + written.rejected;
+      result.events += written.events;
+      result.rejected += written.rejected;
+      report({
+        file: remote.name,
+        phase: "rows",
+        bytesDone: remote.size,
+        bytesTotal: remote.size,
+        rows: result.rows,
+      });
+      // Shutdown: the chunk above is committed with its checkpoint; stop here and resume next run.
+      if (deps.signal?.aborted) {
+        await chunks.return(undefined);
+        result.interrupted = true;
+        await files.release(lease, now());
+        logger.info("file paused by shutdown", { checkpointLine: lease.checkpointLine, rows: result.rows });
+        return result;
+      }
+    }
+    await files.markImported(lease, now());
+    logger.info("file imported", { rows: result.rows, events: result.events, rejected: result.rejected });
+  } catch (thrown) {
+    if (deps.signal?.aborted && !lost.signal.aborted) {
+      result.interrupted = true;
+      await files.release(lease, now()).catch(() => {});
+      logger.info("file paused by shutdown", { checkpointLine: lease.checkpointLine });
+      return result;
+    }
+    const error = toBridgeError(thrown, "IMPORT_FAILED");
+    result.error = { file: remote.path, code: error.code, message: error.message };
+    logger.error("file failed", {
+      code: error.code,
+      error: error.message,
+      checkpointLine: lease.checkpointLine,
+    });
+    if (error.code !== "LEASE_LOST") {
+      await files.markFailed(lease, `${error.code}: ${error.message}`, now()).catch((markError: unknown) => {
+        logger.warn("could not record the failure", { error: String(markError) });
+      });
+    }
+  } finally {
+    clearInterval(renewal);
+    await prepared?.cleanup().catch(() => {});
+  }
+  return result;
+}

@@ -1,0 +1,157 @@
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import { defaultResponsysMapping, type Mapping } from "@responsys-bridge/mapping";
+import type { LoadedConfig, ResolvedAuthorization, ResolvedJob } from "../config/load.ts";
+import type { Logger } from "../logging/logger.ts";
+import type { ImportProgress } from "../logging/progress.ts";
+import { loadPgpKey, type PgpKey } from "../pgp/decrypt.ts";
+import { connectSftp } from "../sftp/sftp-source.ts";
+import type { FileSource } from "../sftp/source.ts";
+import { createLyticsSink } from "../sinks/lytics-sink.ts";
+import { createProfileMapper, type ProfileMapper } from "../sinks/profile-mapper.ts";
+import type { Sink } from "../sinks/sink.ts";
+import { createStoreSink } from "../sinks/store-sink.ts";
+import { type Database, openDatabase } from "../store/database.ts";
+import { FileStates } from "../store/file-state.ts";
+import { DEFAULT_LEASE_TTL_MS, type ImportSummary, runImportJob } from "./import-activity.ts";
+
+/** How a job reaches its files; tests and the local stack pass a folder source instead of SFTP. */
+export type ConnectSource = (authorization: ResolvedAuthorization) => Promise<FileSource>;
+
+export interface RuntimeOptions {
+  logger: Logger;
+  connectSource?: ConnectSource;
+  fetch?: typeof fetch;
+  now?: () => Date;
+  /** Lease holder id; unique per process by default. */
+  holder?: string;
+  chunkSize?: number;
+  leaseTtlMs?: number;
+  /** An already open database to use instead of the config's (tests, embedding); not closed by us. */
+  database?: Database;
+}
+
+/** The runner's long-lived parts: config, database and identity, opened once per process. */
+export interface Runtime {
+  readonly config: LoadedConfig;
+  readonly database: Database;
+  readonly holder: string;
+  readonly logger: Logger;
+  readonly options: RuntimeOptions;
+  close(): Promise<void>;
+}
+
+export async function openRuntime(config: LoadedConfig, options: RuntimeOptions): Promise<Runtime> {
+  const database = options.database ?? (await openDatabase(config.database));
+  const owned = options.database === undefined;
+  return {
+    config,
+    database,
+    holder: options.holder ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+    logger: options.logger,
+    options,
+    close: () => (owned ? database.close() : Promise.resolve()),
+  };
+}
+
+/** The job's logger: every line of a job with an unpinned host key says so. */
+export function jobLogger(logger: Logger, job: ResolvedJob): Logger {
+  return logger.child(
+    job.authorization.insecureAcceptAnyHostKey
+      ? { job: job.id, insecureAcceptAnyHostKey: true, warning: "SFTP host key not verified" }
+      : { job: job.id },
+  );
+}
+
+export function mappingOf(job: ResolvedJob): Mapping {
+  return job.mapping.kind === "default" ? defaultResponsysMapping : job.mapping.mapping;
+}
+
+/** The mapper whose identities `profile` looks up: the first store job's mapping, else the default. */
+export function profileMapperOf(config: LoadedConfig): ProfileMapper {
+  const job = config.jobs.find((candidate) => candidate.sink.type === "store");
+  return createProfileMapper(job === undefined ? defaultResponsysMapping : mappingOf(job));
+}
+
+export function connectSource(runtime: Runtime, job: ResolvedJob): Promise<FileSource> {
+  if (runtime.options.connectSource !== undefined) return runtime.options.connectSource(job.authorization);
+  const auth = job.authorization;
+  return connectSftp({
+    host: auth.host,
+    port: auth.port,
+    username: auth.username,
+    privateKey: auth.privateKey,
+    ...(auth.hostKey === undefined ? {} : { hostKey: auth.hostKey }),
+    insecureAcceptAnyHostKey: auth.insecureAcceptAnyHostKey,
+  });
+}
+
+export async function pgpKeyOf(job: ResolvedJob): Promise<PgpKey | undefined> {
+  const auth = job.authorization;
+  if (auth.pgpPrivateKey === undefined) return undefined;
+  return loadPgpKey(auth.pgpPrivateKey, auth.pgpPassphrase);
+}
+
+export function createSink(runtime: Runtime, job: ResolvedJob, files: FileStates): Sink {
+  const now = runtime.options.now ?? (() => new Date());
+  const leaseTtlMs = runtime.options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
+  if (job.sink.type === "lytics") {
+    return createLyticsSink({
+      url: job.sink.url,
+      stream: job.sink.stream,
+      apiToken: job.sink.apiToken,
+      database: runtime.database,
+      files,
+      now,
+      leaseTtlMs,
+      ...(runtime.options.fetch === undefined ? {} : { fetch: runtime.options.fetch }),
+    });
+  }
+  return createStoreSink({
+    database: runtime.database,
+    files,
+    mapper: createProfileMapper(mappingOf(job)),
+    now,
+    leaseTtlMs,
+  });
+}
+
+export function stagingDirOf(runtime: Runtime, job: ResolvedJob): string {
+  return join(runtime.config.dir, ".data", "staging", job.id);
+}
+
+/**
+ * One run of a job: unlock the PGP key, connect, import, disconnect. Errors before the import
+ * starts (bad key, no connection, no folder) are thrown; file failures are in the summary.
+ */
+export async function runJobOnce(
+  runtime: Runtime,
+  job: ResolvedJob,
+  options: { signal?: AbortSignal; onProgress?: (progress: ImportProgress) => void } = {},
+): Promise<ImportSummary> {
+  const logger = jobLogger(runtime.logger, job);
+  const files = new FileStates(runtime.database, job.id);
+  const sink = createSink(runtime, job, files);
+  const pgpKey = await pgpKeyOf(job);
+  const source = await connectSource(runtime, job);
+  try {
+    return await runImportJob({
+      job,
+      source,
+      files,
+      sink,
+      pgpKey,
+      stagingDir: stagingDirOf(runtime, job),
+      now: runtime.options.now ?? (() => new Date()),
+      logger,
+      holder: runtime.holder,
+      signal: options.signal,
+      onProgress: options.onProgress,
+      ...(runtime.options.chunkSize === undefined ? {} : { chunkSize: runtime.options.chunkSize }),
+      ...(runtime.options.leaseTtlMs === undefined ? {} : { leaseTtlMs: runtime.options.leaseTtlMs }),
+    });
+  } finally {
+    await source.close().catch(() => {});
+  }
+}

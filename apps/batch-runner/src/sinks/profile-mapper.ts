@@ -1,0 +1,51 @@
+import {
+  eventProfile,
+  identityOf,
+  type JsonValue,
+  type Mapping,
+  mergeProfiles,
+  type Profile,
+} from "@responsys-bridge/mapping";
+
+export type { Profile };
+
+/**
+ * What the store sink needs from a mapping: who an event belongs to, what it contributes, and how
+ * contributions merge. All pure, so a retried transaction starts again from clean data.
+ */
+export interface ProfileMapper {
+  /** The identity fields (`BY a OR b`) in order of preference, used to find a profile by an id. */
+  readonly identityFields: readonly string[];
+  /** The profile key of the event, `<field>:<value>` of its first identity; undefined if it has none. */
+  identify(event: Readonly<Record<string, unknown>>): string | undefined;
+  /** The event's share of a profile (throws on an event the mapping cannot read). */
+  share(event: Readonly<Record<string, unknown>>): Profile;
+  merge(profile: Profile, share: Profile): Profile;
+}
+
+/** A ProfileMapper over a parsed mapping from @responsys-bridge/mapping. */
+export function createProfileMapper(mapping: Mapping): ProfileMapper {
+  return {
+    identityFields: mapping.by,
+    identify(event) {
+      const identity = identityOf(event, mapping);
+      return identity === undefined ? undefined : profileKey(identity.field, identity.value);
+    },
+    share: (event) => eventProfile(event, mapping),
+    merge: (profile, share) => mergeProfiles(profile, share, mapping),
+  };
+}
+
+export function profileKey(field: string, value: string): string {
+  return `${field}:${value}`;
+}
+
+/**
+ * Profiles come back from our own jsonb column, which only ever receives Profile objects; the
+ * driver types them as unknown. Anything that is not a JSON object is treated as a new profile.
+ */
+export function storedProfile(value: unknown): Profile {
+  const parsed: unknown = typeof value === "string" ? JSON.parse(value) : value;
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return {};
+  return parsed as { [field: string]: JsonValue };
+}

@@ -1,0 +1,217 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { isBridgeError } from "@responsys-bridge/core";
+import { defaultResponsysMapping } from "@responsys-bridge/mapping";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runImportJob } from "../jobs/import-activity.ts";
+import { connectText, writeConnectFile } from "../jobs/test-connect-files.ts";
+import { silentLogger } from "../logging/logger.ts";
+import { FolderSource } from "../sftp/folder-source.ts";
+import { createProfileMapper } from "../sinks/profile-mapper.ts";
+import { createStoreSink } from "../sinks/store-sink.ts";
+import { type Database, openDatabase } from "./database.ts";
+import { FileStates, type FileVersion } from "./file-state.ts";
+import { findProfile } from "./profiles.ts";
+import { startTestPostgres, type TestPostgres } from "./test-postgres.ts";
+
+const T0 = new Date("2026-03-02T00:00:00Z");
+const TTL = 60_000;
+const at = (ms: number) => new Date(T0.getTime() + ms);
+
+function version(n: number): FileVersion {
+  return {
+    path: `/download/12345_OPEN_2026030${n}_000000.txt`,
+    name: `12345_OPEN_2026030${n}_000000.txt`,
+    size: 100 + n,
+    mtimeMs: 1_000 * n,
+    accountId: "12345",
+  };
+}
+
+describe("several runners on one PostgreSQL database", () => {
+  let server: TestPostgres;
+  const opened: Database[] = [];
+  // Each runner is its own connection pool, as separate processes would be.
+  const runner = async () => {
+    const database = await openDatabase({ kind: "postgres", url: server.url });
+    opened.push(database);
+    return database;
+  };
+
+  beforeAll(async () => {
+    server = await startTestPostgres();
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const database of opened) await database.close();
+    await server?.stop();
+  });
+
+  it("gives each file's lease to exactly one of two racing runners", async () => {
+    const [a, b] = await Promise.all([runner(), runner()]);
+    const filesA = new FileStates(a, "race");
+    const filesB = new FileStates(b, "race");
+    const versions = Array.from({ length: 8 }, (_, i) => version(i + 1));
+    const outcomes = await Promise.all(
+      versions.flatMap((v) => [
+        filesA.acquire(v, "runner-a", T0, TTL),
+        filesB.acquire(v, "runner-b", T0, TTL),
+      ]),
+    );
+    for (let i = 0; i < versions.length; i++) {
+      const pair = [outcomes[2 * i], outcomes[2 * i + 1]];
+      expect(pair.filter((o) => o?.acquired)).toHaveLength(1);
+      expect(pair.find((o) => !o?.acquired)).toMatchObject({ acquired: false, reason: "leased" });
+    }
+    expect(await filesA.list()).toHaveLength(8);
+  });
+
+  it("lets another runner take over an expired lease, and the old holder can no longer commit", async () => {
+    const [a, b] = await Promise.all([runner(), runner()]);
+    const filesA = new FileStates(a, "takeover");
+    const filesB = new FileStates(b, "takeover");
+    const file = version(1);
+    const first = await filesA.acquire(file, "runner-a", T0, TTL);
+    if (!first.acquired) throw new Error("runner-a should get the lease");
+    await a.transaction((tx) =>
+      filesA.commitChunk(
+        tx,
+        first.lease,
+        { checkpointLine: 11, rows: 10, events: 10, rejected: 0, rejectedRows: [] },
+        at(1_000),
+        TTL,
+      ),
+    );
+    // Still held (renewed by the commit until 61 s): runner-b must wait.
+    expect(await filesB.acquire(file, "runner-b", at(50_000), TTL)).toMatchObject({
+      acquired: false,
+      reason: "leased",
+    });
+
+    // runner-a dies; its lease expires; runner-b takes over and resumes after the checkpoint.
+    const second = await filesB.acquire(file, "runner-b", at(62_000), TTL);
+    expect(second).toMatchObject({ acquired: true, lease: { holder: "runner-b", checkpointLine: 11 } });
+    if (!second.acquired) return;
+
+    // The old holder wakes up: nothing it does reaches the database.
+    const late = await a
+      .transaction((tx) =>
+        filesA.commitChunk(
+          tx,
+          first.lease,
+          {
+            checkpointLine: 21,
+            rows: 10,
+            events: 10,
+            rejected: 0,
+            rejectedRows: [{ line: 15, reason: "x" }],
+          },
+          at(63_000),
+          TTL,
+        ),
+      )
+      .catch((error: unknown) => error);
+    expect(isBridgeError(late, "LEASE_LOST")).toBe(true);
+    await expect(filesA.markImported(first.lease, at(63_000))).rejects.toMatchObject({ code: "LEASE_LOST" });
+    expect(await filesA.renew(first.lease, at(63_000), TTL)).toBe(false);
+    expect(await a.query("SELECT * FROM rejected_rows")).toEqual([]);
+
+    await filesB.markImported(second.lease, at(64_000));
+    const [record] = await filesB.list();
+    expect(record).toMatchObject({
+      state: "imported",
+      checkpointLine: 11,
+      rows: 10,
+      attempts: 2,
+      leaseHolder: null,
+    });
+    expect(await filesA.acquire(file, "runner-a", at(200_000), TTL)).toMatchObject({
+      acquired: false,
+      reason: "imported",
+    });
+  });
+
+  it("imports a folder once when two runners run the job at the same time", async () => {
+    const root = await mkdtemp(join(tmpdir(), "two-runners-"));
+    try {
+      const folder = join(root, "download");
+      const start = new Date("2026-03-01T09:00:00Z");
+      for (let i = 1; i <= 6; i++) {
+        await writeConnectFile(
+          folder,
+          `12345_OPEN_2026030${i}_000000.txt`,
+          connectText({ rows: 50, users: 7, start }),
+        );
+      }
+      const mapper = createProfileMapper(defaultResponsysMapping);
+      const job = {
+        id: "shared",
+        accountIds: [],
+        delimiter: ",",
+        authorization: {
+          type: "responsys_sftp" as const,
+          host: "h",
+          port: 22,
+          username: "u",
+          privateKey: "",
+          hostKey: "SHA256:x",
+          insecureAcceptAnyHostKey: false,
+          folder: "/download",
+          pgpPrivateKey: undefined,
+          pgpPassphrase: undefined,
+        },
+      };
+      const runJob = async (holder: string) => {
+        const database = await runner();
+        const files = new FileStates(database, job.id);
+        return runImportJob({
+          job,
+          source: new FolderSource(root),
+          files,
+          sink: createStoreSink({ database, files, mapper, now: () => T0, leaseTtlMs: TTL }),
+          stagingDir: join(root, `staging-${holder}`),
+          now: () => T0,
+          logger: silentLogger,
+          holder,
+          chunkSize: 20,
+        });
+      };
+      const [a, b] = await Promise.all([runJob("runner-a"), runJob("runner-b")]);
+      expect(a.files.imported + b.files.imported).toBe(6);
+      expect(a.files.failed + b.files.failed).toBe(0);
+      expect(a.events + b.events).toBe(300);
+
+      const check = await runner();
+      const [{ count }] = (await check.query<{ count: number }>(
+        "SELECT count(*)::int AS count FROM events",
+      )) as [{ count: number }];
+      expect(count).toBe(300);
+      // User 0 has rows 0, 7, …, 49 of each file: 8 opens × 6 files, none lost to a concurrent update.
+      const profile = await findProfile(check, mapper.identityFields, "1000");
+      expect(profile?.profile).toMatchObject({ email_open_ct: 48 });
+      const totals = await check.query<{ total: number }>(
+        "SELECT sum((profile::jsonb->>'email_open_ct')::int)::int AS total FROM profiles",
+      );
+      expect(totals[0]?.total).toBe(300);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it("round-trips awkward event text through the bulk insert", async () => {
+    const database = await runner();
+    const files = new FileStates(database, "text");
+    const outcome = await files.acquire(version(9), "r", T0, TTL);
+    if (!outcome.acquired) throw new Error("lease");
+    const data = JSON.stringify({ note: 'tab\there, newline\nthere, back\\slash, quote " and é' });
+    await database.transaction((tx) =>
+      tx.insertEvents(outcome.lease.fileId, [{ line: 2, profileKey: null, event: "OPEN", ts: null, data }]),
+    );
+    const rows = await database.query<{ data: string; profile_key: string | null }>(
+      "SELECT data, profile_key FROM events WHERE file_id = $1",
+      [outcome.lease.fileId],
+    );
+    expect(rows).toEqual([{ data, profile_key: null }]);
+  });
+});
