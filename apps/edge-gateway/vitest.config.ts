@@ -23,6 +23,8 @@ export default defineConfig(async () => {
     ],
     test: {
       include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+      // workerd tests share two cores with other suites in CI; 5 s is too tight for the busiest files.
+      testTimeout: 20_000,
       globalSetup: ["./test/global-setup.ts"],
       setupFiles: ["./test/apply-migrations.ts"],
     },
