@@ -2,24 +2,32 @@ import { DurableObject } from "cloudflare:workers";
 import { BridgeError } from "@responsys-bridge/core";
 import {
   type ApiFunction,
-  applyAccountRateLimits,
   type FetchLike,
   isResponsysError,
-  RateLimiter,
+  limitsPerMinute,
   ResponsysClient,
   type StoredToken,
   TOKEN_LIFETIME_MS,
   TOKEN_REFRESH_AFTER_MS,
   type TokenStore,
 } from "@responsys-bridge/responsys-client";
+import { z } from "zod";
 import { findAuthorization } from "../db/authorizations.ts";
 import { database } from "../db/database.ts";
 import { type GatewayConfig, readConfig } from "../env.ts";
 import { mayCarryCredentials } from "../responsys/endpoint.ts";
 import { storedTokenSchema, type TokenAnswer, tokenFailure } from "../responsys/token-answer.ts";
 import { openSecret } from "../secrets/password-box.ts";
+import { CallWindow } from "./call-window.ts";
 
 const TOKEN_KEY = "token";
+const LIMITS_KEY = "limits";
+
+const storedLimitsSchema = z.object({
+  source: z.enum(["defaults", "account"]),
+  readAt: z.number(),
+  values: z.record(z.string(), z.number()),
+});
 /** Account limits are re-read this often; they change rarely (REF Throttling.html). */
 const RATE_LIMITS_MAX_AGE_MS = 60 * 60 * 1000;
 /** After a failed read the defaults stay in force this long before the next attempt. */
@@ -59,7 +67,7 @@ class StorageTokenStore implements TokenStore {
 export class AuthorizationSession extends DurableObject<Env> {
   readonly #config: GatewayConfig;
   readonly #tokens: StorageTokenStore;
-  readonly #limiter = new RateLimiter();
+  readonly #limiter: CallWindow;
   #client: ResponsysClient | undefined;
   #login: Promise<StoredToken> | undefined;
   #limitsSource: "defaults" | "account" = "defaults";
@@ -70,6 +78,17 @@ export class AuthorizationSession extends DurableObject<Env> {
     super(ctx, env);
     this.#config = readConfig(env);
     this.#tokens = new StorageTokenStore(ctx.storage);
+    this.#limiter = new CallWindow(ctx.storage.sql);
+    ctx.blockConcurrencyWhile(async () => {
+      this.#limiter.migrate();
+      // The account's limits outlive eviction, so a woken object does not re-read them at once.
+      const stored = storedLimitsSchema.safeParse(ctx.storage.kv.get(LIMITS_KEY));
+      if (stored.success) {
+        this.#limiter.setLimits(stored.data.values);
+        this.#limitsSource = stored.data.source;
+        this.#limitsReadAt = stored.data.readAt;
+      }
+    });
   }
 
   /**
@@ -120,17 +139,15 @@ export class AuthorizationSession extends DurableObject<Env> {
     limits: Partial<Record<ApiFunction, number>>;
   }> {
     if (options.reload === true) await this.#loadLimits();
-    const limits: Partial<Record<ApiFunction, number>> = {};
-    for (const fn of ["login", "retrieveProfileLists", "mergeListMembers", "triggerEmail"] as const) {
-      limits[fn] = this.#limiter.limitOf(fn);
-    }
-    return { source: this.#limitsSource, limits };
+    return { source: this.#limitsSource, limits: this.#limiter.limits() };
   }
 
   /** Deletes everything this object holds; called when its authorization is deleted. */
   async forget(): Promise<void> {
     this.#client = undefined;
     await this.ctx.storage.deleteAll();
+    // deleteAll drops the calls table too; the object stays usable without a restart.
+    this.#limiter.migrate();
   }
 
   async #freshToken(replacing: string | undefined): Promise<StoredToken> {
@@ -233,9 +250,14 @@ export class AuthorizationSession extends DurableObject<Env> {
     this.#limitsLoad ??= (async () => {
       try {
         const client = await this.#responsys();
-        const applied = await applyAccountRateLimits(client, this.#limiter);
-        this.#limitsSource = applied.source;
-        this.#limitsReadAt = applied.source === "account" ? Date.now() : this.#retryLimitsAt();
+        this.#limiter.setLimits(limitsPerMinute(await client.rateLimits.get()));
+        this.#limitsSource = "account";
+        this.#limitsReadAt = Date.now();
+        this.ctx.storage.kv.put(LIMITS_KEY, {
+          source: this.#limitsSource,
+          readAt: this.#limitsReadAt,
+          values: this.#limiter.limits(),
+        });
       } catch {
         // No credentials or no answer: keep pacing by the documented defaults and try again later.
         this.#limitsReadAt = this.#retryLimitsAt();
