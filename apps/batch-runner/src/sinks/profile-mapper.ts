@@ -18,6 +18,8 @@ export interface ProfileMapper {
   readonly identityFields: readonly string[];
   /** The profile key of the event, `<field>:<value>` of its first identity; undefined if it has none. */
   identify(event: Readonly<Record<string, unknown>>): string | undefined;
+  /** The same key read from the event's share (saves evaluating the identity expressions twice). */
+  identifyShare(share: Profile): string | undefined;
   /** The event's share of a profile (throws on an event the mapping cannot read). */
   share(event: Readonly<Record<string, unknown>>): Profile;
   merge(profile: Profile, share: Profile): Profile;
@@ -30,6 +32,16 @@ export function createProfileMapper(mapping: Mapping): ProfileMapper {
     identify(event) {
       const identity = identityOf(event, mapping);
       return identity === undefined ? undefined : profileKey(identity.field, identity.value);
+    },
+    // An identity field is in the share exactly when identityOf() would return it: the share holds
+    // every field whose condition holds and whose value is defined (a test checks they agree).
+    identifyShare(share) {
+      for (const field of mapping.by) {
+        const value = share[field];
+        if (typeof value === "string" && value !== "") return profileKey(field, value);
+        if (typeof value === "number" || typeof value === "boolean") return profileKey(field, String(value));
+      }
+      return undefined;
     },
     share: (event) => eventProfile(event, mapping),
     merge: (profile, share) => mergeProfiles(profile, share, mapping),

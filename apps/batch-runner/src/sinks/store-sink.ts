@@ -36,8 +36,8 @@ export function createStoreSink(options: StoreSinkOptions): Sink {
         let key: string | null;
         let share: Profile;
         try {
-          key = mapper.identify(event) ?? null;
           share = mapper.share(event);
+          key = mapper.identifyShare(share) ?? null;
         } catch (error) {
           // The reader accepted the row but the mapping cannot use it: a bad row, not a failed file.
           rejectedRows.push({
