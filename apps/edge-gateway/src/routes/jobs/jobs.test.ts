@@ -194,6 +194,12 @@ describe("POST /v1/jobs validation", () => {
     await expectJson(await postJob(body), 201);
   });
 
+  it("answers 413 PAYLOAD_TOO_LARGE for a definition over 1 MB", async () => {
+    const body = audienceJob({ description: "x".repeat(1_100_000) });
+    const answer = await expectJson<ErrorBody>(await postJob(body), 413);
+    expect(answer.error.code).toBe("PAYLOAD_TOO_LARGE");
+  });
+
   it("answers 400 INVALID_JSON for a body that is not JSON", async () => {
     const answer = await expectJson<ErrorBody>(await admin("POST", "/v1/jobs", "{"), 400);
     expect(answer.error.code).toBe("INVALID_JSON");
