@@ -255,6 +255,7 @@ export class JobQueue extends DurableObject<Env> {
     const config = readConfig(this.env);
     const started = Date.now();
     this.#store.prune(started);
+    this.#store.recountQueue();
     let responsys: { port: ExportAudienceResponsys; calls: () => number } | undefined;
     while (report.batches < MAX_BATCHES_PER_RUN) {
       const queued = this.#store.queuedCount();

@@ -58,10 +58,20 @@ CREATE TABLE dead_letters (
 );
 `;
 
+// The queue length, kept beside the queue so the webhook path never counts rows (O(n)).
+const m0001 = `
+ALTER TABLE job_state ADD queued integer DEFAULT 0 NOT NULL;
+--> statement-breakpoint
+UPDATE job_state SET queued = (SELECT count(*) FROM queued_users);
+`;
+
 /** The migration set for `migrate(db, jobQueueMigrations)` from drizzle-orm/durable-sqlite/migrator. */
 export const jobQueueMigrations = {
   journal: {
-    entries: [{ idx: 0, when: 1_795_000_000_000, tag: "0000_job_queue", breakpoints: true }],
+    entries: [
+      { idx: 0, when: 1_795_000_000_000, tag: "0000_job_queue", breakpoints: true },
+      { idx: 1, when: 1_795_000_000_001, tag: "0001_queued_count", breakpoints: true },
+    ],
   },
-  migrations: { m0000 },
+  migrations: { m0000, m0001 },
 };

@@ -22,6 +22,8 @@ export const jobState = sqliteTable("job_state", {
   rejected: integer("rejected").notNull().default(0),
   flushes: integer("flushes").notNull().default(0),
   apiCalls: integer("api_calls").notNull().default(0),
+  /** Rows in queued_users, maintained with them (and recounted at each flush). */
+  queued: integer("queued").notNull().default(0),
 });
 
 /** The queue, coalesced per user: one row per match column value. */

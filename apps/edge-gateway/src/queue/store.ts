@@ -94,7 +94,26 @@ export class QueueStore {
   }
 
   queuedCount(): number {
-    return this.#db.select({ value: count() }).from(queuedUsers).get()?.value ?? 0;
+    return (
+      this.#db.select({ value: jobState.queued }).from(jobState).where(eq(jobState.id, 1)).get()?.value ?? 0
+    );
+  }
+
+  /** Sets the kept queue length from the rows themselves (once per flush, to heal any drift). */
+  recountQueue(): number {
+    const rows = this.#db.select({ value: count() }).from(queuedUsers).get()?.value ?? 0;
+    this.#db.update(jobState).set({ queued: rows }).where(eq(jobState.id, 1)).run();
+    return rows;
+  }
+
+  #addQueued(delta: number): void {
+    if (delta !== 0) {
+      this.#db
+        .update(jobState)
+        .set({ queued: sql`max(0, ${jobState.queued} + ${delta})` })
+        .where(eq(jobState.id, 1))
+        .run();
+    }
   }
 
   oldestQueuedAt(): number | null {
@@ -113,9 +132,13 @@ export class QueueStore {
    */
   enqueue(user: QueuedUser, eventKey: string | null, now: number): EnqueueResult {
     if (eventKey !== null) {
-      const seen = this.#db.select().from(seenEvents).where(eq(seenEvents.eventKey, eventKey)).get();
-      if (seen !== undefined) return "duplicate";
-      this.#db.insert(seenEvents).values({ eventKey, seenAt: now }).run();
+      const fresh = this.#db
+        .insert(seenEvents)
+        .values({ eventKey, seenAt: now })
+        .onConflictDoNothing()
+        .returning({ eventKey: seenEvents.eventKey })
+        .all();
+      if (fresh.length === 0) return "duplicate";
     }
     const latest = this.#db.select().from(latestEvents).where(eq(latestEvents.key, user.key)).get();
     if (latest !== undefined && latest.eventTime > user.eventTime) return "stale";
@@ -124,14 +147,17 @@ export class QueueStore {
       .values({ key: user.key, eventTime: user.eventTime, seenAt: now })
       .onConflictDoUpdate({ target: latestEvents.key, set: { eventTime: user.eventTime, seenAt: now } })
       .run();
-    this.#db
+    const [row] = this.#db
       .insert(queuedUsers)
       .values({ key: user.key, eventTime: user.eventTime, user, queuedAt: now, version: 1 })
       .onConflictDoUpdate({
         target: queuedUsers.key,
         set: { eventTime: user.eventTime, user, version: sql`${queuedUsers.version} + 1` },
       })
-      .run();
+      .returning({ version: queuedUsers.version })
+      .all();
+    // Version 1 is a new row; an update always raises it.
+    if (row?.version === 1) this.#addQueued(1);
     return "queued";
   }
 
@@ -160,11 +186,8 @@ export class QueueStore {
         .all();
       removed += deleted.length;
     }
+    this.#addQueued(-removed);
     return removed;
-  }
-
-  deleteQueue(): void {
-    this.#db.delete(queuedUsers).run();
   }
 
   addDeadLetter(
