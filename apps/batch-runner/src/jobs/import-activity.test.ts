@@ -216,10 +216,13 @@ describe("runImportJob", () => {
       let chunks = 0;
       const counting: Sink = {
         ...base.sink,
-        write: async (lease, chunk, signal) => {
-          const written = await base.sink.write(lease, chunk, signal);
-          if (++chunks === 3) controller.abort();
-          return written;
+        prepare: (chunk) => {
+          const write = base.sink.prepare(chunk);
+          return async (lease, signal) => {
+            const written = await write(lease, signal);
+            if (++chunks === 3) controller.abort();
+            return written;
+          };
         },
       };
       const stopped = await runImportJob({ ...base, sink: counting, signal: controller.signal });
@@ -247,15 +250,18 @@ describe("runImportJob", () => {
     let chunks = 0;
     const crashing: Sink = {
       ...base.sink,
-      write: async (lease, chunk, signal) => {
-        // The fourth chunk dies half-way: it must leave no trace.
-        if (++chunks === 4) {
-          await env.database.transaction(async (tx) => {
-            await tx.query("UPDATE profiles SET profile = '{}'");
-            throw new Error("process killed");
-          });
-        }
-        return base.sink.write(lease, chunk, signal);
+      prepare: (chunk) => {
+        const write = base.sink.prepare(chunk);
+        return async (lease, signal) => {
+          // The fourth chunk dies half-way: it must leave no trace.
+          if (++chunks === 4) {
+            await env.database.transaction(async (tx) => {
+              await tx.query("UPDATE profiles SET profile = '{}'");
+              throw new Error("process killed");
+            });
+          }
+          return write(lease, signal);
+        };
       },
     };
     const crashed = await runImportJob({ ...base, sink: crashing });

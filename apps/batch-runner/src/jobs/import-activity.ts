@@ -208,27 +208,42 @@ async function importFile(
       fromLine: resumeAt,
       chunkSize: deps.chunkSize ?? DEFAULT_CHUNK_SIZE,
     });
-    for await (const chunk of chunks) {
-      if (lost.signal.aborted) throw lost.signal.reason;
-      const written = await sink.write(lease, chunk, deps.signal);
-      result.rows += written.events + written.rejected;
-      result.events += written.events;
-      result.rejected += written.rejected;
-      report({
-        file: remote.name,
-        phase: "rows",
-        bytesDone: remote.size,
-        bytesTotal: remote.size,
-        rows: result.rows,
-      });
-      // Shutdown: the chunk above is committed with its checkpoint; stop here and resume next run.
-      if (deps.signal?.aborted) {
-        await chunks.return(undefined);
-        result.interrupted = true;
-        await files.release(lease, now());
-        logger.info("file paused by shutdown", { checkpointLine: lease.checkpointLine, rows: result.rows });
-        return result;
+    // A one-chunk pipeline: while chunk N is being written (on PostgreSQL, in another process),
+    // chunk N+1 is parsed and mapped here. Chunks are still committed strictly in order.
+    const nextPrepared = () =>
+      chunks.next().then((step) => (step.done ? undefined : sink.prepare(step.value)));
+    let upcoming = nextPrepared();
+    try {
+      for (;;) {
+        const write = await upcoming;
+        if (write === undefined) break;
+        if (lost.signal.aborted) throw lost.signal.reason;
+        const writing = write(lease, deps.signal);
+        upcoming = nextPrepared();
+        // If the write fails, the prefetch's outcome no longer matters; never leave it unhandled.
+        upcoming.catch(() => {});
+        const written = await writing;
+        result.rows += written.events + written.rejected;
+        result.events += written.events;
+        result.rejected += written.rejected;
+        report({
+          file: remote.name,
+          phase: "rows",
+          bytesDone: remote.size,
+          bytesTotal: remote.size,
+          rows: result.rows,
+        });
+        // Shutdown: the chunk above is committed with its checkpoint; stop here and resume next run.
+        if (deps.signal?.aborted) {
+          result.interrupted = true;
+          await files.release(lease, now());
+          logger.info("file paused by shutdown", { checkpointLine: lease.checkpointLine, rows: result.rows });
+          return result;
+        }
       }
+    } finally {
+      await upcoming.catch(() => {});
+      await chunks.return(undefined);
     }
     await files.markImported(lease, now());
     logger.info("file imported", { rows: result.rows, events: result.events, rejected: result.rejected });

@@ -1,7 +1,7 @@
 import { BridgeError } from "@responsys-bridge/core";
 import type { Database } from "../store/database.ts";
 import type { FileLease, FileStates } from "../store/file-state.ts";
-import { type ChunkInput, type ChunkWritten, rejectedBetween, type Sink } from "./sink.ts";
+import { type ChunkInput, type ChunkWrite, type ChunkWritten, rejectedBetween, type Sink } from "./sink.ts";
 
 export interface LyticsSinkOptions {
   url: string;
@@ -76,10 +76,9 @@ export function createLyticsSink(options: LyticsSinkOptions): Sink {
     }
   }
 
-  return {
-    type: "lytics",
-    async write(lease: FileLease, chunk: ChunkInput, signal?: AbortSignal): Promise<ChunkWritten> {
-      const batches = splitBatches(chunk, maxBytes, maxEvents);
+  const prepare = (chunk: ChunkInput): ChunkWrite => {
+    const batches = splitBatches(chunk, maxBytes, maxEvents);
+    return async (lease: FileLease, signal?: AbortSignal): Promise<ChunkWritten> => {
       let committedUpTo = lease.checkpointLine;
       let events = 0;
       let rejected = 0;
@@ -108,7 +107,13 @@ export function createLyticsSink(options: LyticsSinkOptions): Sink {
         rejected += rejectedRows.length;
       }
       return { events, rejected };
-    },
+    };
+  };
+
+  return {
+    type: "lytics",
+    prepare,
+    write: (lease, chunk, signal) => prepare(chunk)(lease, signal),
     async check() {
       // dryrun asks Lytics to validate without storing: proves the URL, the stream and the token.
       await post(`${base}/collect/json/${encodeURIComponent(options.stream)}?dryrun=true`, "[]");

@@ -21,10 +21,19 @@ export interface ChunkWritten {
  */
 export interface Sink {
   readonly type: "store" | "lytics";
+  /**
+   * The CPU part of writing a chunk (mapping, serialising), done ahead so it can overlap the
+   * previous chunk's database round trips; the returned function does the writing.
+   */
+  prepare(chunk: ChunkInput): ChunkWrite;
+  /** prepare() and write in one go. */
   write(lease: FileLease, chunk: ChunkInput, signal?: AbortSignal): Promise<ChunkWritten>;
   /** Proves the sink is reachable and accepts our credentials; returns a line for `check`. */
   check(): Promise<string>;
 }
+
+/** A prepared chunk, written under a lease. */
+export type ChunkWrite = (lease: FileLease, signal?: AbortSignal) => Promise<ChunkWritten>;
 
 /** Rows of a chunk that are bad rows with lines in (after, upTo]. */
 export function rejectedBetween(

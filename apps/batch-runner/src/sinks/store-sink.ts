@@ -2,7 +2,7 @@ import { isBridgeError } from "@responsys-bridge/core";
 import type { Database, EventRow, ProfileRow, SqlTransaction } from "../store/database.ts";
 import type { FileLease, FileStates } from "../store/file-state.ts";
 import { type Profile, type ProfileMapper, storedProfile } from "./profile-mapper.ts";
-import type { ChunkInput, ChunkWritten, Sink } from "./sink.ts";
+import type { ChunkInput, ChunkWrite, ChunkWritten, Sink } from "./sink.ts";
 
 export interface StoreSinkOptions {
   database: Database;
@@ -25,42 +25,43 @@ const MAX_TRANSACTION_ATTEMPTS = 5;
 export function createStoreSink(options: StoreSinkOptions): Sink {
   const { database, files, mapper, now, leaseTtlMs } = options;
 
-  return {
-    type: "store",
-    async write(lease: FileLease, chunk: ChunkInput): Promise<ChunkWritten> {
-      // Map outside the transaction: it is the CPU-heavy part and a retry must not redo it.
-      const byUser = new Map<string, Profile[]>();
-      const rows: EventRow[] = [];
-      const rejectedRows = chunk.rejected.map((row) => ({ line: row.line, reason: row.reason }));
-      for (const { line, event } of chunk.events) {
-        let key: string | null;
-        let share: Profile;
-        try {
-          share = mapper.share(event);
-          key = mapper.identifyShare(share) ?? null;
-        } catch (error) {
-          // The reader accepted the row but the mapping cannot use it: a bad row, not a failed file.
-          rejectedRows.push({
-            line,
-            reason: `mapping: ${error instanceof Error ? error.message : String(error)}`,
-          });
-          continue;
-        }
-        rows.push({
+  const prepare = (chunk: ChunkInput): ChunkWrite => {
+    // Map outside the transaction: it is the CPU-heavy part, it overlaps the previous chunk's
+    // writes, and a retried transaction must not redo it. The merge rules are commutative and
+    // associative, so a user's events are folded into one chunk profile here and merged into the
+    // stored profile once, inside the transaction.
+    const byUser = new Map<string, Profile>();
+    const rows: EventRow[] = [];
+    const rejectedRows = chunk.rejected.map((row) => ({ line: row.line, reason: row.reason }));
+    for (const { line, event } of chunk.events) {
+      let key: string | null;
+      let share: Profile;
+      try {
+        share = mapper.share(event);
+        key = mapper.identifyShare(share) ?? null;
+      } catch (error) {
+        // The reader accepted the row but the mapping cannot use it: a bad row, not a failed file.
+        rejectedRows.push({
           line,
-          profileKey: key,
-          event: String(event.event ?? ""),
-          ts: typeof event._ts === "string" ? event._ts : null,
-          data: JSON.stringify(event),
+          reason: `mapping: ${error instanceof Error ? error.message : String(error)}`,
         });
-        if (key === null) continue;
-        const shares = byUser.get(key);
-        if (shares === undefined) byUser.set(key, [share]);
-        else shares.push(share);
+        continue;
       }
-      // Sorted keys make concurrent runners lock profile rows in the same order (no deadlock cycles).
-      const keys = [...byUser.keys()].sort();
+      rows.push({
+        line,
+        profileKey: key,
+        event: String(event.event ?? ""),
+        ts: typeof event._ts === "string" ? event._ts : null,
+        data: JSON.stringify(event),
+      });
+      if (key === null) continue;
+      const sofar = byUser.get(key);
+      byUser.set(key, sofar === undefined ? share : mapper.merge(sofar, share));
+    }
+    // Sorted keys make concurrent runners lock profile rows in the same order (no deadlock cycles).
+    const keys = [...byUser.keys()].sort();
 
+    return async (lease: FileLease): Promise<ChunkWritten> => {
       for (let attempt = 1; ; attempt++) {
         const at = now();
         try {
@@ -68,8 +69,9 @@ export function createStoreSink(options: StoreSinkOptions): Sink {
             const stored = await loadProfiles(tx, database.kind, keys, at);
             const updated: ProfileRow[] = [];
             for (const key of keys) {
-              let profile = stored.get(key) ?? {};
-              for (const share of byUser.get(key) ?? []) profile = mapper.merge(profile, share);
+              const fresh = byUser.get(key) ?? {};
+              const old = stored.get(key);
+              const profile = old === undefined ? fresh : mapper.merge(old, fresh);
               updated.push({ key, profile: JSON.stringify(profile) });
             }
             await tx.upsertProfiles(updated, at);
@@ -93,7 +95,13 @@ export function createStoreSink(options: StoreSinkOptions): Sink {
           if (attempt >= MAX_TRANSACTION_ATTEMPTS || !isRetryableSql(error)) throw error;
         }
       }
-    },
+    };
+  };
+
+  return {
+    type: "store",
+    prepare,
+    write: (lease, chunk) => prepare(chunk)(lease),
     async check() {
       await database.query("SELECT 1");
       return `store: ${database.kind} database reachable`;
