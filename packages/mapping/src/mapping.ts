@@ -96,13 +96,82 @@ export interface FieldPlan {
   readonly field: MappingField;
   readonly when: Evaluator | undefined;
   readonly share: Share;
+  /**
+   * valuect only: the keys the event counts, without building the one-event map. applyEvent uses
+   * it to skip a temporary object per event (integer keys such as hour of week make it large).
+   */
+  readonly countedKeys: ((ctx: EventContext) => string | readonly string[] | undefined) | undefined;
 }
 
-const plans = new WeakMap<Mapping, readonly FieldPlan[]>();
+/**
+ * Fields whose condition is `eq(<field>, "<text>")` (all the default mapping's counters and dates)
+ * are grouped by that field, so an event reads it once and looks up the fields it feeds instead
+ * of testing every condition.
+ */
+export interface ConditionGroup {
+  readonly read: Evaluator;
+  /** Plan indexes by the text the field must equal. */
+  readonly byText: ReadonlyMap<string, readonly number[]>;
+  /** Every plan index of the group, for values that are not text (tested one by one). */
+  readonly all: readonly number[];
+}
 
-/** The compiled plans of a mapping made by parseMapping(). */
-export function fieldPlans(mapping: Mapping): readonly FieldPlan[] {
-  const found = plans.get(mapping);
+export interface CompiledMapping {
+  readonly plans: readonly FieldPlan[];
+  /** Plans without a groupable condition, tested on every event. */
+  readonly ungrouped: readonly number[];
+  readonly groups: readonly ConditionGroup[];
+  /** The plans of the BY fields, in order. */
+  readonly identities: readonly FieldPlan[];
+}
+
+const compiledMappings = new WeakMap<Mapping, CompiledMapping>();
+
+/** The equality test of a groupable condition: eq(field, "text") or eq("text", field). */
+function equalityTest(condition: Expr | undefined): { field: string; text: string } | undefined {
+  if (condition?.type !== "call" || condition.name !== "eq") return undefined;
+  const [left, right] = condition.args;
+  if (left?.type === "field" && right?.type === "string") return { field: left.name, text: right.value };
+  if (left?.type === "string" && right?.type === "field") return { field: right.name, text: left.value };
+  return undefined;
+}
+
+function compileMapping(
+  plans: readonly FieldPlan[],
+  conditions: readonly (Expr | undefined)[],
+  by: readonly string[],
+): CompiledMapping {
+  const ungrouped: number[] = [];
+  const groups = new Map<string, { read: Evaluator; byText: Map<string, number[]>; all: number[] }>();
+  conditions.forEach((condition, index) => {
+    const test = equalityTest(condition);
+    if (test === undefined || test.text === "") {
+      ungrouped.push(index);
+      return;
+    }
+    let group = groups.get(test.field);
+    if (group === undefined) {
+      group = {
+        read: compileExpr({ type: "field", name: test.field, pos: { line: 1, column: 1 } }).evaluate,
+        byText: new Map(),
+        all: [],
+      };
+      groups.set(test.field, group);
+    }
+    group.all.push(index);
+    const list = group.byText.get(test.text) ?? [];
+    list.push(index);
+    group.byText.set(test.text, list);
+  });
+  const identities = by
+    .map((name) => plans.find((plan) => plan.field.name === name))
+    .filter((plan) => plan !== undefined);
+  return { plans, ungrouped, groups: [...groups.values()], identities };
+}
+
+/** The compiled form of a mapping made by parseMapping(). */
+export function compiledMapping(mapping: Mapping): CompiledMapping {
+  const found = compiledMappings.get(mapping);
   if (found === undefined) {
     throw new BridgeError({
       code: "INVALID_MAPPING",
@@ -159,6 +228,7 @@ interface Planned {
   readonly kind: FieldKind;
   readonly merge: MergeRule;
   readonly share: Share;
+  readonly countedKeys?: FieldPlan["countedKeys"];
 }
 
 const AGGREGATES = new Set(["count", "set", "valuect", "max", "min", "map", "maptime"]);
@@ -198,21 +268,21 @@ function planAggregate(expr: Expr & { type: "call" }, stated: FieldKind | undefi
     }
     case "valuect": {
       const arg = compileExpr(argOf(expr, 0)).evaluate;
-      const share: Share = (ctx) => {
+      const countedKeys = (ctx: EventContext): string | readonly string[] | undefined => {
         const value = arg(ctx);
-        if (!Array.isArray(value)) {
-          const key = scalarText(value);
-          return key === undefined ? undefined : { [key]: 1 };
-        }
-        const counts: Record<string, number> = {};
-        let any = false;
-        for (const key of textMembers(value)) {
-          counts[key] = (counts[key] ?? 0) + 1;
-          any = true;
-        }
-        return any ? counts : undefined;
+        if (!Array.isArray(value)) return scalarText(value);
+        const keys = textMembers(value);
+        return keys.length === 0 ? undefined : keys;
       };
-      return { kind: "map[string]intsum", merge: "sum_per_key", share };
+      const share: Share = (ctx) => {
+        const keys = countedKeys(ctx);
+        if (keys === undefined) return undefined;
+        const counts: Record<string, number> = {};
+        if (typeof keys === "string") counts[keys] = 1;
+        else for (const key of keys) counts[key] = (counts[key] ?? 0) + 1;
+        return counts;
+      };
+      return { kind: "map[string]intsum", merge: "sum_per_key", share, countedKeys };
     }
     case "max":
     case "min": {
@@ -353,7 +423,7 @@ export function parseMapping(lql: string): Mapping {
       shortDesc: item.shortDesc,
       longDesc: item.longDesc,
     });
-    compiled.push({ field, when, share: planned.share });
+    compiled.push({ field, when, share: planned.share, countedKeys: planned.countedKeys });
   }
   for (const identity of syntax.by) {
     if (!seen.has(identity.field)) {
@@ -366,6 +436,13 @@ export function parseMapping(lql: string): Mapping {
     alias: syntax.alias,
     fields: Object.freeze(compiled.map((plan) => plan.field)),
   });
-  plans.set(mapping, compiled);
+  compiledMappings.set(
+    mapping,
+    compileMapping(
+      compiled,
+      syntax.items.map((item) => item.condition),
+      mapping.by,
+    ),
+  );
   return mapping;
 }

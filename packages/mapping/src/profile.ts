@@ -13,9 +13,10 @@
 import { BridgeError } from "@responsys-bridge/core";
 import { eventTime } from "./event-time.ts";
 import {
+  type CompiledMapping,
+  compiledMapping,
   EventContext,
   type FieldPlan,
-  fieldPlans,
   type JsonValue,
   type Mapping,
   type MappingField,
@@ -126,11 +127,9 @@ function mergeValue(field: MappingField, a: JsonValue, b: JsonValue): JsonValue 
       return union(field, a, b);
     case "sum_per_key": {
       const sums: Record<string, JsonValue> = { ...recordOf(field, a) };
-      for (const key in recordOf(field, b)) {
+      for (const [key, n] of Object.entries(recordOf(field, b))) {
         const current = sums[key];
-        sums[key] =
-          (current === undefined ? 0 : numberOf(field, current)) +
-          numberOf(field, (b as JsonRecord)[key] ?? 0);
+        sums[key] = (current === undefined ? 0 : numberOf(field, current)) + numberOf(field, n);
       }
       return sums;
     }
@@ -263,7 +262,7 @@ function assertProfile(profile: unknown, name: string): asserts profile is Profi
 export function mergeProfiles(a: Profile, b: Profile, mapping: Mapping): Profile {
   assertProfile(a, "the first profile");
   assertProfile(b, "the second profile");
-  const plans = fieldPlans(mapping);
+  const plans = compiledMapping(mapping).plans;
   const timesA = timesOf(a);
   const timesB = timesOf(b);
   let times: Record<string, JsonValue> | undefined;
@@ -299,16 +298,42 @@ function applies(plan: FieldPlan, ctx: EventContext): boolean {
   return plan.when === undefined || isTruthy(plan.when(ctx));
 }
 
+/** Indexes of the plans whose condition holds for the event. */
+function activePlans(compiled: CompiledMapping, ctx: EventContext): number[] {
+  const active: number[] = [];
+  const plans = compiled.plans;
+  for (const i of compiled.ungrouped) {
+    const plan = plans[i];
+    if (plan !== undefined && applies(plan, ctx)) active.push(i);
+  }
+  for (const group of compiled.groups) {
+    const value = group.read(ctx);
+    if (typeof value === "string") {
+      const hits = group.byText.get(value);
+      if (hits !== undefined) for (const i of hits) active.push(i);
+      continue;
+    }
+    // Numbers and other values go through eq() itself, with its loose comparison.
+    for (const i of group.all) {
+      const plan = plans[i];
+      if (plan !== undefined && applies(plan, ctx)) active.push(i);
+    }
+  }
+  return active;
+}
+
 /**
  * One event's share of a profile: every field it writes, as a one-event profile. Folding shares
  * with mergeProfiles() is what applyEvent() does.
  */
 export function eventProfile(event: Readonly<Record<string, unknown>>, mapping: Mapping): Profile {
   const ctx = contextOf(event);
+  const compiled = compiledMapping(mapping);
   const share: Record<string, JsonValue> = {};
   let times: Record<string, JsonValue> | undefined;
-  for (const plan of fieldPlans(mapping)) {
-    if (!applies(plan, ctx)) continue;
+  for (const i of activePlans(compiled, ctx).sort((a, b) => a - b)) {
+    const plan = compiled.plans[i];
+    if (plan === undefined) continue;
     const value = plan.share(ctx);
     if (value === undefined) continue;
     share[plan.field.name] = value;
@@ -334,7 +359,8 @@ export function applyEvent(
 ): Profile {
   assertProfile(profile, "the profile");
   const ctx = contextOf(event);
-  const plans = fieldPlans(mapping);
+  const compiled = compiledMapping(mapping);
+  const plans = compiled.plans;
   // Same result as mergeProfiles(profile, eventProfile(event)), without building the share first.
   const timesBefore = timesOf(profile);
   let times: Record<string, JsonValue> | undefined;
@@ -345,13 +371,20 @@ export function applyEvent(
   const values: (JsonValue | undefined)[] = [];
   let changed = false;
   let added = false;
-  for (let i = 0; i < plans.length; i++) {
+  for (const i of activePlans(compiled, ctx)) {
     const plan = plans[i];
-    if (plan === undefined || !applies(plan, ctx)) continue;
-    const value = plan.share(ctx);
-    if (value === undefined) continue;
+    if (plan === undefined) continue;
     const field = plan.field;
     const before = profile[field.name];
+    if (plan.countedKeys !== undefined && before !== undefined && before !== null) {
+      const keys = plan.countedKeys(ctx);
+      if (keys === undefined) continue;
+      values[i] = addCounts(field, before, keys);
+      changed = true;
+      continue;
+    }
+    const value = plan.share(ctx);
+    if (value === undefined) continue;
     let time: JsonValue | undefined;
     if (ctx.iso !== undefined && isTimed(field))
       time = field.merge === "latest" ? ctx.iso : keyTimes(value, ctx.iso);
@@ -375,6 +408,16 @@ export function applyEvent(
   return out;
 }
 
+/** A copy of a map[string]intsum with one more count for each key. */
+function addCounts(field: MappingField, stored: JsonValue, keys: string | readonly string[]): JsonValue {
+  const counts: Record<string, JsonValue> = { ...recordOf(field, stored) };
+  for (const key of typeof keys === "string" ? [keys] : keys) {
+    const current = counts[key];
+    counts[key] = (current === undefined ? 0 : numberOf(field, current)) + 1;
+  }
+  return counts;
+}
+
 function keyTimes(value: JsonValue, iso: string): JsonValue {
   const times: Record<string, JsonValue> = {};
   if (isRecord(value)) for (const key of Object.keys(value)) times[key] = iso;
@@ -387,11 +430,10 @@ export function identityOf(
   mapping: Mapping,
 ): { readonly field: string; readonly value: string } | undefined {
   const ctx = contextOf(event);
-  const plans = fieldPlans(mapping);
-  for (const field of mapping.by) {
-    const plan = plans.find((candidate) => candidate.field.name === field);
-    if (plan === undefined || !applies(plan, ctx)) continue;
+  for (const plan of compiledMapping(mapping).identities) {
+    if (!applies(plan, ctx)) continue;
     const value = plan.share(ctx);
+    const field = plan.field.name;
     if (typeof value === "string" && value !== "") return { field, value };
     if (typeof value === "number" || typeof value === "boolean") return { field, value: String(value) };
   }

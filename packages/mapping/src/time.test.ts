@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseWithGoLayout } from "./go-layout.ts";
-import { civilDate, dayOfWeek, hourOfDay, parseDateMath, parseDateText } from "./time.ts";
+import { civilDate, dayOfWeek, hourOfDay, isoFromMs, parseDateMath, parseDateText } from "./time.ts";
 
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
 
@@ -57,10 +57,20 @@ describe("calendar parts in UTC", () => {
         civil.year === date.getUTCFullYear() &&
         civil.month === date.getUTCMonth() + 1 &&
         civil.day === date.getUTCDate();
-      if (!same) mismatches.push(date.toISOString());
+      if (!same || isoFromMs(ms) !== date.toISOString()) mismatches.push(date.toISOString());
     }
     expect(mismatches).toEqual([]);
     expect(dayOfWeek(Date.UTC(2026, 2, 1))).toBe(0);
+    for (const ms of [
+      0,
+      -1,
+      1.5,
+      Date.UTC(9999, 11, 31, 23, 59, 59, 999),
+      Date.UTC(10000, 0, 1),
+      Date.UTC(-50, 0, 1),
+    ]) {
+      expect(isoFromMs(ms)).toBe(new Date(ms).toISOString());
+    }
     expect(hourOfDay(Date.UTC(1969, 11, 31, 23, 59))).toBe(23);
   });
 });

@@ -68,9 +68,18 @@ export function civilDate(ms: number): { year: number; month: number; day: numbe
   return { year: yoe + era * 400 + (month <= 2 ? 1 : 0), month, day };
 }
 
-/** ISO 8601 UTC with milliseconds, the form profiles store dates in. */
+const PAD2 = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, "0"));
+const PAD3 = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, "0"));
+/** 10000-01-01T00:00:00Z: below it (and from 1970) every year prints as four digits. */
+const YEAR_10000_MS = 253_402_300_800_000;
+
+/** ISO 8601 UTC with milliseconds, the form profiles store dates in (Date#toISOString, without a Date). */
 export function isoFromMs(ms: number): string {
-  return new Date(ms).toISOString();
+  if (!(ms >= 0 && ms < YEAR_10000_MS) || !Number.isInteger(ms)) return new Date(ms).toISOString();
+  const { year, month, day } = civilDate(ms);
+  const inDay = ms % MS_PER_DAY;
+  const seconds = Math.floor(inDay / 1000);
+  return `${year}-${PAD2[month]}-${PAD2[day]}T${PAD2[Math.floor(seconds / 3600)]}:${PAD2[Math.floor(seconds / 60) % 60]}:${PAD2[seconds % 60]}.${PAD3[inDay % 1000]}Z`;
 }
 
 /** Go's rule for two-digit years ("06"): 69–99 are 19xx, 00–68 are 20xx. */
