@@ -8,7 +8,7 @@ import { apiError } from "../../http/errors.ts";
 import { readJson } from "../../http/json-body.ts";
 import { campaignListOf } from "../../jobs/campaign-list.ts";
 import { type JobBody, type JobDefinition, jobBodySchema } from "../../jobs/definition.ts";
-import { checkListExists } from "../../jobs/list-check.ts";
+import { checkListTargets } from "../../jobs/list-check.ts";
 import { jobQueueOf } from "../../jobs/queue-stub.ts";
 import { toStoredJob } from "../../jobs/stored.ts";
 import { jobView } from "../../jobs/view.ts";
@@ -48,7 +48,7 @@ export function registerCreateJob(routes: Hono<HonoEnv>): void {
       job = { ...body, id, paused: false, createdAt, list };
     } else {
       const client = responsysClientFor(c.env, authorization.id, config, ADMIN_CALL_OPTIONS);
-      await checkListExists(client, body.list);
+      await checkListTargets(client, body.list, body.fieldsTable);
       job = { ...body, id, paused: false, createdAt };
     }
 

@@ -1,7 +1,9 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { admin, createSandboxAuthorization, type ErrorBody, expectJson } from "../../../test/admin.ts";
+import { readConfig } from "../../env.ts";
 import { jobQueueOf } from "../../jobs/queue-stub.ts";
+import { responsysClientFor } from "../../responsys/client.ts";
 
 // The table below is built before any test runs; bodies name this placeholder, replaced on send.
 const SANDBOX_AUTHORIZATION = "auth_sandbox";
@@ -167,6 +169,7 @@ const invalid: Array<[string, Record<string, unknown>, string]> = [
     audienceJob({ list: { folderName: "Lists", objectName: "NO_SUCH_LIST" } }),
     "list.objectName",
   ],
+  ["a fields table the list does not have", audienceJob({ fieldsTable: "NO_SUCH_PET" }), "fieldsTable"],
 ];
 
 describe("POST /v1/jobs validation", () => {
@@ -183,6 +186,17 @@ describe("POST /v1/jobs validation", () => {
   it("accepts 29 additionalFields and 29 audienceMemberships", async () => {
     const body = audienceJob({ additionalFields: names(29, "field"), audienceMemberships: names(29, "aud") });
     await expectJson(await postJob(body), 201);
+  });
+
+  it("accepts a fields table the list has, whatever its case", async () => {
+    const pet = `GW_PET_${crypto.randomUUID().slice(0, 8).toUpperCase()}`;
+    const client = responsysClientFor(env, authorizationId, readConfig(env));
+    await client.extensions.create("CONTACTS_LIST", {
+      objectName: pet,
+      folderName: "Lists",
+      fields: [{ fieldName: "first_name", fieldType: "STR500" }],
+    });
+    await expectJson(await postJob(audienceJob({ fieldsTable: pet.toLowerCase() })), 201);
   });
 
   it("accepts a hash column with a non-email column as match columns", async () => {
