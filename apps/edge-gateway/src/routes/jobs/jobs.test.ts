@@ -273,6 +273,8 @@ describe("jobs CRUD", () => {
     expect(hook).toBe(0);
     const wrong = await fetchHook(created.id, "whsec_wrong");
     expect(wrong.status).toBe(401);
+    // The admin token opens the admin API only, never a job's webhook.
+    expect((await fetchHook(created.id, env.ADMIN_TOKEN)).status).toBe(401);
     const right = await fetchHook(created.id, created.webhookSecret ?? "");
     expect(right.status).toBe(202);
   });
