@@ -333,6 +333,34 @@ describe("failures and recovery", () => {
     expect((await sandbox.requests("Login")).length).toBe(logins);
   });
 
+  it("backs off for a minute on API_LIMIT_EXCEEDED without logging in, then delivers", async () => {
+    const { id, stub } = await newJob();
+    await deliver(
+      id,
+      emails(3).map((email) => lyticsItem(email)),
+    );
+    expect(await stub.flush()).toMatchObject({ ok: 3 });
+    // Another application on the account used the quota: Responsys now allows one merge a minute.
+    await sandbox.call("/config", {
+      method: "PUT",
+      body: JSON.stringify({ rateLimits: { [LIST_MERGE]: 1 } }),
+    });
+    await deliver(
+      id,
+      emails(3, "later").map((email) => lyticsItem(email)),
+    );
+    const logins = (await sandbox.requests("Login")).length;
+    expect(await stub.flush()).toMatchObject({ batches: 0, error: { code: "API_LIMIT_EXCEEDED" } });
+    const status = await stub.status();
+    expect(status).toMatchObject({ state: "running", queued: 3, lastError: { code: "API_LIMIT_EXCEEDED" } });
+    expect(Date.parse(status?.nextFlushAt ?? "")).toBeGreaterThan(Date.now() + 55_000);
+    // A minute later (on the sandbox's clock) the retry goes through.
+    await sandbox.call("/clock", { method: "POST", body: JSON.stringify({ advanceMs: 61_000 }) });
+    await runAlarm(stub);
+    expect(await stub.status()).toMatchObject({ queued: 0, totals: { sent: 6 } });
+    expect((await sandbox.requests("Login")).length).toBe(logins);
+  });
+
   it("logs in once more when the token expired, and loses nothing", async () => {
     const { id, stub } = await newJob();
     await deliver(id, [lyticsItem("a@example.com")]);
