@@ -131,6 +131,11 @@ export async function runJobOnce(
   options: { signal?: AbortSignal; onProgress?: (progress: ImportProgress) => void } = {},
 ): Promise<ImportSummary> {
   const logger = jobLogger(runtime.logger, job);
+  if (job.authorization.insecureAcceptAnyHostKey) {
+    logger.warn(
+      "the SFTP server's host key is not verified (insecureAcceptAnyHostKey): local sandboxes only",
+    );
+  }
   const files = new FileStates(runtime.database, job.id);
   const sink = createSink(runtime, job, files);
   const pgpKey = await pgpKeyOf(job);

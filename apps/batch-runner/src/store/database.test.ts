@@ -1,15 +1,19 @@
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { Database } from "./database.ts";
+import { type Database, openDatabase } from "./database.ts";
 import { FileStates } from "./file-state.ts";
 import { openTestDatabase } from "./test-database.ts";
 
 describe("PGlite store", () => {
   let database: Database;
   let cleanup: () => Promise<void>;
+  let root: string;
   beforeEach(async () => {
-    ({ database, cleanup } = await openTestDatabase());
+    ({ database, cleanup, dir: root } = await openTestDatabase());
   }, 60_000);
   afterEach(async () => {
+    await database.close().catch(() => {});
     await cleanup();
   });
 
@@ -60,5 +64,16 @@ describe("PGlite store", () => {
     });
     // A new version of the same path is a new file.
     expect((await files.acquire({ ...file, size: 2 }, "a", new Date(9_000), 1_000)).acquired).toBe(true);
+  });
+
+  it("refuses a second process on the same directory, and takes over a stale lock", async () => {
+    const dir = join(root, "db");
+    // Our own process holds it (the database opened in beforeEach): a second open is refused.
+    await expect(openDatabase({ kind: "pglite", dir })).rejects.toMatchObject({ code: "DATABASE_LOCKED" });
+    await database.close();
+    // A lock left behind by a process that is gone does not block.
+    await writeFile(join(dir, "runner.lock"), "999999999");
+    database = await openDatabase({ kind: "pglite", dir });
+    expect(await database.query("SELECT 1 AS one")).toEqual([{ one: 1 }]);
   });
 });

@@ -1,4 +1,5 @@
-import { mkdir } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { PGlite, type Transaction as PgliteTransaction } from "@electric-sql/pglite";
 import { BridgeError } from "@responsys-bridge/core";
 import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
@@ -59,6 +60,7 @@ export async function openDatabase(location: DatabaseLocation): Promise<Database
 
 async function openPglite(dir: string): Promise<Database> {
   await mkdir(dir, { recursive: true });
+  const unlock = await lockDataDir(dir);
   let client: PGlite;
   try {
     client = await PGlite.create({
@@ -71,6 +73,7 @@ async function openPglite(dir: string): Promise<Database> {
       relaxedDurability: true,
     });
   } catch (error) {
+    await unlock();
     throw new BridgeError({
       code: "DATABASE_UNAVAILABLE",
       message: `cannot open the embedded database in ${dir}: ${messageOf(error)}`,
@@ -109,8 +112,50 @@ async function openPglite(dir: string): Promise<Database> {
     db,
     query: async <T>(text: string, params?: unknown[]) => (await client.query<T>(text, params)).rows,
     transaction: (work) => client.transaction((tx) => work(txOf(tx))),
-    close: () => client.close(),
+    close: async () => {
+      try {
+        await client.close();
+      } finally {
+        await unlock();
+      }
+    },
   };
+}
+
+/**
+ * PGlite is one process's database: a second process opening the same directory (say `profile`
+ * while `start` runs) would corrupt it. A lock file with the owner's pid keeps it to one; a lock
+ * left by a process that no longer exists is taken over.
+ */
+async function lockDataDir(dir: string): Promise<() => Promise<void>> {
+  const lockPath = join(dir, "runner.lock");
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await writeFile(lockPath, String(process.pid), { flag: "wx" });
+      return () => rm(lockPath, { force: true });
+    } catch (error) {
+      if (!(error instanceof Error && "code" in error && error.code === "EEXIST")) throw error;
+    }
+    const owner = Number((await readFile(lockPath, "utf8").catch(() => "")).trim());
+    if (Number.isInteger(owner) && owner > 0 && processExists(owner)) {
+      throw new BridgeError({
+        code: "DATABASE_LOCKED",
+        message: `the embedded database ${dir} is in use by process ${owner} (a running batch-runner?); stop it first, or use PostgreSQL to share one database between processes`,
+      });
+    }
+    await rm(lockPath, { force: true });
+  }
+  throw new BridgeError({ code: "DATABASE_LOCKED", message: `cannot lock the embedded database ${dir}` });
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to someone else.
+    return error instanceof Error && "code" in error && error.code === "EPERM";
+  }
 }
 
 async function openPostgres(url: string): Promise<Database> {
