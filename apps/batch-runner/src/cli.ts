@@ -270,7 +270,8 @@ async function filesCommand(runtime: Runtime, config: LoadedConfig, jobId: strin
   const job = findJob(config, jobId);
   const source = await connectSource(runtime, job);
   try {
-    const listed = await listFiles(source, job, new FileStates(runtime.database, job.id));
+    const now = runtime.options.now?.() ?? new Date();
+    const listed = await listFiles(source, job, new FileStates(runtime.database, job.id), now);
     if (json) io.stdout(`${JSON.stringify(listed)}\n`);
     else {
       io.stdout(

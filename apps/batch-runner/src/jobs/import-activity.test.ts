@@ -13,6 +13,7 @@ import { FileStates } from "../store/file-state.ts";
 import { allProfiles, findProfile } from "../store/profiles.ts";
 import { openTestDatabase } from "../store/test-database.ts";
 import { type ImportJobDeps, runImportJob } from "./import-activity.ts";
+import { listFiles } from "./inspect.ts";
 import { connectText, writeConnectFile } from "./test-connect-files.ts";
 
 const NOW = new Date("2026-03-02T00:00:00Z");
@@ -231,6 +232,14 @@ describe("runImportJob", () => {
       expect(stopped.rows).toBe(21);
       const paused = (await env.files.list())[0];
       expect(paused).toMatchObject({ state: "importing", checkpointLine: 22, rows: 21, leaseHolder: null });
+      const listed = await listFiles(base.source, job, env.files, NOW);
+      expect(listed.find((f) => f.state === "importing")).toMatchObject({
+        path: "/download/12345_OPEN_20260301_091500.txt",
+        reason: "resumes after line 22",
+      });
+      expect(listed.filter((f) => f.state === "new").map((f) => f.path)).toEqual([
+        "/download/12345_CLICK_20260301_101500.zip",
+      ]);
 
       const resumed = await runImportJob(deps(env));
       expect(resumed.files.imported).toBe(2);

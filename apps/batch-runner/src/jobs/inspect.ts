@@ -61,6 +61,7 @@ export async function listFiles(
   source: FileSource,
   job: Pick<ResolvedJob, "accountIds" | "authorization">,
   files: FileStates,
+  now: Date,
 ): Promise<FileListing[]> {
   const candidates = await listCandidates(source, job);
   const records = await files.list();
@@ -68,11 +69,11 @@ export async function listFiles(
   return candidates.map((candidate) => {
     const { remote } = candidate;
     const record = byVersion.get(`${remote.path}\u0000${remote.size}\u0000${remote.mtimeMs}`);
-    return listing(candidate, record);
+    return listing(candidate, record, now);
   });
 }
 
-function listing(candidate: Candidate, record: FileRecord | undefined): FileListing {
+function listing(candidate: Candidate, record: FileRecord | undefined, now: Date): FileListing {
   const { remote } = candidate;
   const base = {
     path: remote.path,
@@ -86,7 +87,12 @@ function listing(candidate: Candidate, record: FileRecord | undefined): FileList
   if (candidate.skip !== undefined) return { ...base, state: "skipped", reason: candidate.skip };
   if (record === undefined) return { ...base, state: "new", reason: null };
   if (record.state === "importing") {
-    return { ...base, state: "importing", reason: `resumes after line ${record.checkpointLine}` };
+    const leased =
+      record.leaseHolder !== null && record.leaseExpiresAt !== null && record.leaseExpiresAt > now;
+    const reason = leased
+      ? `being imported by ${record.leaseHolder} (line ${record.checkpointLine} committed)`
+      : `resumes after line ${record.checkpointLine}`;
+    return { ...base, state: "importing", reason };
   }
   return { ...base, state: record.state, reason: record.state === "failed" ? record.error : null };
 }
