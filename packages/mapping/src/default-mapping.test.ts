@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { renderLqlModule } from "../scripts/render-lql-module.ts";
 import { eventMix, seededRandom } from "../test/fixtures/event-mix.ts";
 import { defaultResponsysMapping as mapping } from "./default-mapping.ts";
-import { applyEvent, identityOf, type Profile, publicFields } from "./profile.ts";
+import { applyEvent, applyEvents, identityOf, type Profile, publicFields } from "./profile.ts";
 import { sipHash24 } from "./siphash.ts";
 
 interface TableRow {
@@ -225,6 +225,15 @@ describe("a generated mix of 3,000 events over 100 recipients", () => {
     const key = identityOf(event, mapping)?.value ?? "";
     profiles.set(key, applyEvent(profiles.get(key) ?? {}, event, mapping));
   }
+
+  it("applyEvents over each recipient's events gives the same profiles", () => {
+    const byUser = new Map<string, typeof events>();
+    for (const event of events) {
+      const key = identityOf(event, mapping)?.value ?? "";
+      byUser.set(key, [...(byUser.get(key) ?? []), event]);
+    }
+    for (const [key, mine] of byUser) expect(applyEvents({}, mine, mapping)).toEqual(profiles.get(key));
+  });
 
   it("counts each feed per recipient, and dates and activity agree with the events", () => {
     expect(profiles.size).toBe(100);

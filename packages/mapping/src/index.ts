@@ -13,6 +13,7 @@ export {
 } from "./mapping.ts";
 export {
   applyEvent,
+  applyEvents,
   eventProfile,
   identityOf,
   mergeProfiles,

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { parseMapping } from "./mapping.ts";
 import {
   applyEvent,
+  applyEvents,
   eventProfile,
   identityOf,
   mergeProfiles,
@@ -206,6 +207,30 @@ describe("mergeProfiles", () => {
       extra: true,
       opens: 3,
     });
+  });
+});
+
+describe("applyEvents", () => {
+  it("equals applying the events one by one, from empty and from a partial profile", () => {
+    for (const order of permutations(EVENTS).slice(0, 24)) {
+      expect(applyEvents({}, order, mapping)).toEqual(fold(order));
+      const start = deepFreeze(fold(order.slice(0, 2)));
+      const snapshot = structuredClone(start);
+      expect(applyEvents(start, order.slice(2), mapping)).toEqual(fold(order));
+      expect(start).toEqual(snapshot);
+    }
+  });
+
+  it("changes nothing it was given when counted maps are updated in place", () => {
+    const start = deepFreeze(fold(EVENTS));
+    const next = applyEvents(start, [EVENTS[3] ?? {}, EVENTS[3] ?? {}], mapping);
+    expect(next.tag_counts).toEqual({ a: 4, b: 1, c: 3 });
+    expect(start.tag_counts).toEqual({ a: 2, b: 1, c: 1 });
+  });
+
+  it("returns an equal profile for no events", () => {
+    const start = fold(EVENTS);
+    expect(applyEvents(start, [], mapping)).toEqual(start);
   });
 });
 

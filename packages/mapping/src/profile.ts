@@ -408,13 +408,79 @@ export function applyEvent(
   return out;
 }
 
-/** A copy of a map[string]intsum with one more count for each key. */
-function addCounts(field: MappingField, stored: JsonValue, keys: string | readonly string[]): JsonValue {
-  const counts: Record<string, JsonValue> = { ...recordOf(field, stored) };
+/**
+ * The profile after several events of one user, in order. The same result as applying them one by
+ * one with applyEvent(), and just as pure, but faster: it copies the profile and each counted map
+ * once and then updates its own copies in place.
+ */
+export function applyEvents(
+  profile: Profile,
+  events: Iterable<Readonly<Record<string, unknown>>>,
+  mapping: Mapping,
+): Profile {
+  assertProfile(profile, "the profile");
+  const compiled = compiledMapping(mapping);
+  const plans = compiled.plans;
+  const out: Record<string, JsonValue> = { ...profile };
+  // Counted maps this call made itself, so they may be changed in place.
+  const ownedCounts = new Map<JsonValue, Record<string, JsonValue>>();
+  let times: Record<string, JsonValue> | undefined;
+  const ownTimes = (): Record<string, JsonValue> => {
+    times ??= { ...timesOf(profile) };
+    return times;
+  };
+  let added = false;
+  for (const event of events) {
+    const ctx = contextOf(event);
+    const timesNow = times ?? timesOf(profile);
+    for (const i of activePlans(compiled, ctx)) {
+      const plan = plans[i];
+      if (plan === undefined) continue;
+      const field = plan.field;
+      const name = field.name;
+      const before = out[name];
+      if (plan.countedKeys !== undefined && before !== undefined && before !== null) {
+        const keys = plan.countedKeys(ctx);
+        if (keys === undefined) continue;
+        let counts = ownedCounts.get(before);
+        if (counts === undefined) {
+          counts = { ...recordOf(field, before) };
+          ownedCounts.set(counts, counts);
+          out[name] = counts;
+        }
+        countInto(field, counts, keys);
+        continue;
+      }
+      const value = plan.share(ctx);
+      if (value === undefined) continue;
+      let time: JsonValue | undefined;
+      if (ctx.iso !== undefined && isTimed(field))
+        time = field.merge === "latest" ? ctx.iso : keyTimes(value, ctx.iso);
+      const after = mergeField(field, before, timesNow[name], value, time, ownTimes);
+      if (after === before) continue;
+      if (before === undefined) added = true;
+      out[name] = after;
+    }
+  }
+  if (times !== undefined) out[UPDATED_KEY] = times;
+  return added ? canonicalProfile(plans, out, [], undefined) : out;
+}
+
+function countInto(
+  field: MappingField,
+  counts: Record<string, JsonValue>,
+  keys: string | readonly string[],
+): void {
   for (const key of typeof keys === "string" ? [keys] : keys) {
     const current = counts[key];
     counts[key] = (current === undefined ? 0 : numberOf(field, current)) + 1;
   }
+}
+
+/** A copy of a map[string]intsum with one more count for each key. */
+function addCounts(field: MappingField, stored: JsonValue, keys: string | readonly string[]): JsonValue {
+  const counts: Record<string, JsonValue> = { ...recordOf(field, stored) };
+  countInto(field, counts, keys);
   return counts;
 }
 
