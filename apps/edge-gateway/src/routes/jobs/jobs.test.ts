@@ -340,7 +340,7 @@ describe("jobs CRUD", () => {
     const created = await expectJson<JobAnswer>(await postJob(audienceJob()), 201);
     expect((await admin("DELETE", `/v1/jobs/${created.id}`)).status).toBe(204);
     expect((await admin("GET", `/v1/jobs/${created.id}`)).status).toBe(404);
-    expect((await admin("GET", "/v1/jobs")).status).toBe(200);
+    expect((await fetchHook(created.id, created.webhookSecret ?? "")).status).toBe(404);
   });
 
   it("refuses to delete a job with queued users unless ?discard=true", async () => {
@@ -355,6 +355,7 @@ describe("jobs CRUD", () => {
 
     expect((await admin("DELETE", `/v1/jobs/${created.id}?discard=true`)).status).toBe(204);
     expect((await admin("GET", `/v1/jobs/${created.id}`)).status).toBe(404);
+    expect(await jobQueueOf(env, created.id).queuedCount()).toBe(0);
   });
 
   it("keeps an authorization while a job uses it (409), and lets it go after the job is deleted", async () => {
