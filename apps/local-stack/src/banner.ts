@@ -53,7 +53,7 @@ export function stackBanner(stack: Stack, repoRoot: string, schedule: string | n
     `  curl -s ${stack.sandboxUrl}/__sandbox/state | jq '.lists[] | select(.name == "CONTACTS_LIST") | .members'`,
     "  # an imported user's profile in the runner's store",
     `  npm run runner -- profile ${demoUser(0).email} --config ${stack.paths.runnerConfig}`,
-    "  # traffic: a few hundred webhooks, flushes, an import, and what ended up where",
+    "  # in another terminal: a few hundred webhooks, flushes, an import, and what ended up where",
     "  npm run demo",
     "",
     "Ctrl-C stops everything.",

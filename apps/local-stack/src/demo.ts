@@ -1,9 +1,11 @@
 import { demoUser, demoUsers } from "./demo-users.ts";
+import type { GatewayAdmin } from "./gateway-admin.ts";
 import { type FlushReport, GatewayError, type HookAnswer, type JobStatus } from "./gateway-admin.ts";
 import { audienceWebhook } from "./lytics-webhook.ts";
+import type { Provisioned } from "./provision.ts";
 import { AUDIENCE_SLUG, CAMPAIGN_AUDIENCE_SLUG, type JobRef } from "./provision.ts";
-import type { ImportSummary } from "./runner.ts";
-import type { Stack } from "./stack.ts";
+import type { ImportSummary, ProfileLine } from "./runner.ts";
+import type { SandboxSummary } from "./sandbox-summary.ts";
 
 export interface DemoOptions {
   /** Users who enter the VIP audience. */
@@ -26,6 +28,16 @@ export const DEFAULT_DEMO: DemoOptions = {
   workers: 5,
 };
 
+/** What the demo drives: a stack in this process, or one running in another terminal. */
+export interface DemoTarget {
+  admin: GatewayAdmin;
+  provisioned: Provisioned;
+  sandboxSummary(): Promise<SandboxSummary>;
+  runImport(): Promise<ImportSummary>;
+  exportProfiles(): Promise<ProfileLine[]>;
+  profile(id: string): Promise<Record<string, unknown> | undefined>;
+}
+
 export interface DemoReport {
   webhooks: { requests: number; accepted: number; duplicates: number; ignored: number };
   audienceFlush: FlushReport;
@@ -35,7 +47,7 @@ export interface DemoReport {
   /** Why the campaign part did not run, when it did not. */
   campaignNote: string | null;
   import: ImportSummary;
-  sandbox: { listMembers: number; segmentRows: number; segmentMembers: number; triggeredEmails: number };
+  sandbox: SandboxSummary;
   runner: { profiles: number; sampleEmail: string; sample: Record<string, unknown> | undefined };
 }
 
@@ -44,7 +56,7 @@ export interface DemoReport {
  * flush, campaign entries and their flush, and an import; then reads where everything ended up.
  */
 export async function runDemo(
-  stack: Stack,
+  stack: DemoTarget,
   say: (line: string) => void,
   options: DemoOptions = DEFAULT_DEMO,
 ): Promise<DemoReport> {
@@ -107,12 +119,10 @@ export async function runDemo(
     }
   }
 
-  const imported = await stack.runner.runImport("demo");
-  const profiles = await stack.runner.exportProfiles();
+  const imported = await stack.runImport();
+  const profiles = await stack.exportProfiles();
   const sampleEmail = demoUser(0).email;
-  const sample = await stack.runner.profile(sampleEmail);
-
-  const state = stack.sandbox.sandbox.state;
+  const sample = await stack.profile(sampleEmail);
   return {
     webhooks: totals,
     audienceFlush,
@@ -121,24 +131,13 @@ export async function runDemo(
     campaignStatus,
     campaignNote,
     import: imported,
-    sandbox: {
-      listMembers: state.members("CONTACTS_LIST").length,
-      segmentRows: state.extensionMembers("CONTACTS_LIST", "Lytics_Segments").length,
-      segmentMembers: state
-        .extensionMembers("CONTACTS_LIST", "Lytics_Segments")
-        .filter((row) =>
-          Object.entries(row).some(
-            ([column, value]) => column.toLowerCase() === AUDIENCE_SLUG && value === "1",
-          ),
-        ).length,
-      triggeredEmails: state.sent().length,
-    },
+    sandbox: await stack.sandboxSummary(),
     runner: { profiles: profiles.length, sampleEmail, sample },
   };
 }
 
 async function postInBatches(
-  stack: Stack,
+  stack: DemoTarget,
   job: JobRef,
   events: unknown[],
   options: DemoOptions,

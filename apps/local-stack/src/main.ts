@@ -1,7 +1,11 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { stackBanner } from "./banner.ts";
-import { describeReport, runDemo } from "./demo.ts";
+import { type DemoReport, describeReport, runDemo } from "./demo.ts";
+import { localTarget, remoteTarget } from "./demo-targets.ts";
+import { ensureGatewaySecrets, statePaths } from "./local-state.ts";
+import { readProvisioned } from "./provision.ts";
+import { findRunningStack } from "./running-stack.ts";
 import { DEFAULT_SCHEDULE, type Part, type Stack, startStack } from "./stack.ts";
 
 const USAGE = `Usage: npm start [-- options]      (npm run demo = npm start -- --demo)
@@ -37,6 +41,12 @@ function portFrom(name: string, fallback: number): number {
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`${name} must be a port number, got ${value}`);
   return port;
+}
+
+function printReport(report: DemoReport): void {
+  process.stdout.write("\nWhat ended up where:\n");
+  for (const line of describeReport(report)) process.stdout.write(`  ${line}\n`);
+  process.stdout.write("\n");
 }
 
 async function main(): Promise<number> {
@@ -83,10 +93,27 @@ async function main(): Promise<number> {
   process.on("SIGINT", () => onSignal("SIGINT"));
   process.on("SIGTERM", () => onSignal("SIGTERM"));
 
+  const stateDir = resolve(values.state ?? resolve(repoRoot, ".local"));
+  const running = values.demo ? await findRunningStack(stateDir) : undefined;
+  if (running !== undefined) {
+    // A stack already runs on this state (npm start in another terminal): drive traffic through it.
+    const provisioned = await readProvisioned(statePaths(stateDir).stackFile);
+    if (provisioned === undefined)
+      throw new Error(`the running stack (pid ${running.pid}) has not provisioned its jobs yet`);
+    const { adminToken } = await ensureGatewaySecrets(statePaths(stateDir));
+    log(
+      "stack",
+      `demo: driving traffic through the stack already running (pid ${running.pid}, gateway ${running.gatewayUrl})`,
+    );
+    const target = remoteTarget(running, provisioned, adminToken);
+    printReport(await runDemo(target, (line) => log("stack", `demo: ${line}`)));
+    return 0;
+  }
+
   log("stack", "starting: Responsys sandbox, SFTP sandbox, edge gateway (wrangler dev), batch runner");
   const stack: Stack = await startStack({
     repoRoot,
-    stateDir: resolve(values.state ?? resolve(repoRoot, ".local")),
+    stateDir,
     ports: {
       sandbox: portFrom("SANDBOX_PORT", 8790),
       gateway: portFrom("GATEWAY_PORT", 8787),
@@ -105,10 +132,7 @@ async function main(): Promise<number> {
 
   if (values.demo) {
     try {
-      const report = await runDemo(stack, (line) => log("stack", `demo: ${line}`));
-      process.stdout.write("\nWhat ended up where:\n");
-      for (const line of describeReport(report)) process.stdout.write(`  ${line}\n`);
-      process.stdout.write("\n");
+      printReport(await runDemo(localTarget(stack), (line) => log("stack", `demo: ${line}`)));
     } catch (error) {
       await stack.stop();
       throw error;

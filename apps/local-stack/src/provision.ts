@@ -125,7 +125,8 @@ export async function provision(
   return { ...provisioned, notes };
 }
 
-async function readProvisioned(stackFile: string): Promise<Provisioned | undefined> {
+/** What an earlier start recorded in `stack.json`, if anything valid. */
+export async function readProvisioned(stackFile: string): Promise<Provisioned | undefined> {
   const text = await readFile(stackFile, "utf8").catch(() => undefined);
   if (text === undefined) return undefined;
   try {

@@ -66,7 +66,7 @@ export const importSummarySchema = z.object({
 });
 export type ImportSummary = z.infer<typeof importSummarySchema>;
 
-const profileLineSchema = z.object({ key: z.string(), profile: z.record(z.string(), z.unknown()) });
+export const profileLineSchema = z.object({ key: z.string(), profile: z.record(z.string(), z.unknown()) });
 export type ProfileLine = z.infer<typeof profileLineSchema>;
 
 interface CommandResult {
@@ -173,7 +173,10 @@ export class RunnerControl {
       env: process.env,
       onLine: (line, stream) => {
         if (stream === "stdout") stdout += `${line}\n`;
-        else this.#log(describeLogLine(line));
+        else {
+          const described = describeLogLine(line);
+          if (described !== undefined) this.#log(described);
+        }
       },
     });
     this.pids.push(child.pid);
@@ -188,11 +191,15 @@ export class RunnerControl {
   }
 }
 
-/** A runner JSON log line as `level msg key=value …`; other lines unchanged. */
-export function describeLogLine(line: string): string {
+// Per-file start lines and the run's closing line repeat what "file imported" and the summary say.
+const REPEATED_MESSAGES = new Set(["file started", "run finished"]);
+
+/** A runner JSON log line as `level msg key=value …` (undefined for repeats); other lines unchanged. */
+export function describeLogLine(line: string): string | undefined {
   const parsed = z.looseObject({ level: z.string(), msg: z.string() }).safeParse(parseJson(line));
   if (!parsed.success) return line;
-  const { level, msg, time: _time, ...fields } = parsed.data;
+  const { level, msg, time: _time, job: _job, ...fields } = parsed.data;
+  if (level === "info" && REPEATED_MESSAGES.has(msg)) return undefined;
   const rest = Object.entries(fields)
     .map(([key, value]) => `${key}=${typeof value === "string" ? value : JSON.stringify(value)}`)
     .join(" ");

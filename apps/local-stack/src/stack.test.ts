@@ -1,11 +1,13 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { groupMembers } from "./child-process.ts";
+import { remoteTarget } from "./demo-targets.ts";
 import { demoUser } from "./demo-users.ts";
 import { audienceWebhook } from "./lytics-webhook.ts";
 import { AUDIENCE_SLUG } from "./provision.ts";
+import { runningStackInfoSchema } from "./running-stack.ts";
 import { type Stack, startStack } from "./stack.ts";
 
 // One stack for the whole file: starting wrangler dev is the slow part.
@@ -66,11 +68,28 @@ describe("local stack", () => {
     });
   });
 
+  it("publishes itself so npm run demo in another terminal drives the same stack", async () => {
+    const running = runningStackInfoSchema.parse(
+      JSON.parse(await readFile(join(stateDir, "running.json"), "utf8")),
+    );
+    expect(running).toMatchObject({
+      pid: process.pid,
+      gatewayUrl: stack.gatewayUrl,
+      sandboxUrl: stack.sandboxUrl,
+    });
+    const remote = remoteTarget(running, stack.provisioned, stack.adminToken);
+    expect((await remote.sandboxSummary()).listMembers).toBeGreaterThanOrEqual(1);
+    expect(await remote.profile("nobody@example.com")).toBeUndefined();
+    const refused = await fetch(`${running.controlUrl}/runner/profiles`);
+    expect(refused.status).toBe(401);
+  });
+
   it("stops every part and leaves no process behind", async () => {
     const groups = stack.processGroups();
     expect(groups.length).toBeGreaterThanOrEqual(2);
     await stack.stop();
     for (const pgid of groups) expect(await groupMembers(pgid)).toEqual([]);
+    await expect(readFile(join(stateDir, "running.json"))).rejects.toThrow(/ENOENT/);
     await expect(fetch(`${stack.gatewayUrl}/v1/jobs`)).rejects.toThrow();
     await expect(fetch(`${stack.sandboxUrl}/__sandbox/state`)).rejects.toThrow();
   });

@@ -1,6 +1,8 @@
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { type RunningSandbox, startSandbox } from "@responsys-bridge/responsys-sandbox/node";
 import { ensureConnectFiles } from "./connect-files.ts";
+import { startControlServer } from "./control-server.ts";
 import { type RunningGateway, startGateway } from "./gateway.ts";
 import { GatewayAdmin } from "./gateway-admin.ts";
 import {
@@ -14,6 +16,7 @@ import {
 import { choosePort } from "./ports.ts";
 import { type ProvisionResult, provision } from "./provision.ts";
 import { type ImportSummary, RunnerControl, SFTP_USERNAME, writeRunnerConfig } from "./runner.ts";
+import { claimStateDir, publishRunningStack, releaseStateDir } from "./running-stack.ts";
 import { type RunningSftpServer, startSftpServer } from "./sftp-server.ts";
 
 /** The parts whose log lines the stack prefixes. */
@@ -63,6 +66,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       await cleanup().catch((error: unknown) => log("stack", `stop: ${String(error)}`));
     }
   };
+  await mkdir(paths.root, { recursive: true });
+  await claimStateDir(paths.root);
+  cleanups.push(() => releaseStateDir(paths.root));
   try {
     const secrets = await ensureGatewaySecrets(paths);
     const gatewayPort = await choosePort(options.ports.gateway);
@@ -135,6 +141,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     for (const note of provisioned.notes) log("stack", note);
 
     const initialImport: ImportSummary | undefined = await firstImport;
+    const control = await startControlServer(runner, secrets.adminToken);
+    cleanups.push(() => control.close());
+    await publishRunningStack(paths.root, {
+      pid: process.pid,
+      sandboxUrl: sandbox.url,
+      gatewayUrl: running.url,
+      controlUrl: control.url,
+    });
     if (options.schedule !== null) {
       runner.startSchedule(options.schedule);
       log("runner", `scheduled: import every "${options.schedule}" (cron)`);

@@ -1,0 +1,58 @@
+import { z } from "zod";
+import type { DemoTarget } from "./demo.ts";
+import { GatewayAdmin } from "./gateway-admin.ts";
+import type { Provisioned } from "./provision.ts";
+import { type ImportSummary, importSummarySchema, type ProfileLine, profileLineSchema } from "./runner.ts";
+import type { RunningStackInfo } from "./running-stack.ts";
+import { sandboxStateSchema, summariseSandbox } from "./sandbox-summary.ts";
+import type { Stack } from "./stack.ts";
+
+/** The demo against a stack started by this process. */
+export function localTarget(stack: Stack): DemoTarget {
+  return {
+    admin: stack.admin,
+    provisioned: stack.provisioned,
+    sandboxSummary: async () => summariseSandbox(stack.sandbox.sandbox.state.snapshot()),
+    runImport: () => stack.runner.runImport("demo"),
+    exportProfiles: () => stack.runner.exportProfiles(),
+    profile: (id) => stack.runner.profile(id),
+  };
+}
+
+/** The demo against a stack running in another process, through its gateway, sandbox and control API. */
+export function remoteTarget(
+  running: RunningStackInfo,
+  provisioned: Provisioned,
+  adminToken: string,
+): DemoTarget {
+  const controlUrl = running.controlUrl;
+  const control = async <T>(method: string, path: string, schema: z.ZodType<T>): Promise<T | undefined> => {
+    if (controlUrl === null) throw new Error("the running stack has no control API yet (still starting?)");
+    const response = await fetch(`${controlUrl}${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${adminToken}` },
+      signal: AbortSignal.timeout(300_000),
+    });
+    if (response.status === 404) return undefined;
+    const json: unknown = await response.json();
+    if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status} ${JSON.stringify(json)}`);
+    return schema.parse(json);
+  };
+  return {
+    admin: new GatewayAdmin(running.gatewayUrl, adminToken),
+    provisioned,
+    sandboxSummary: async () => {
+      const response = await fetch(`${running.sandboxUrl}/__sandbox/state`);
+      return summariseSandbox(sandboxStateSchema.parse(await response.json()));
+    },
+    runImport: async (): Promise<ImportSummary> => {
+      const summary = await control("POST", "/runner/import", importSummarySchema);
+      if (summary === undefined) throw new Error("the running stack has no import route");
+      return summary;
+    },
+    exportProfiles: async (): Promise<ProfileLine[]> =>
+      (await control("GET", "/runner/profiles", z.array(profileLineSchema))) ?? [],
+    profile: (id) =>
+      control("GET", `/runner/profiles/${encodeURIComponent(id)}`, z.record(z.string(), z.unknown())),
+  };
+}
