@@ -4,7 +4,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CliIo, main } from "./cli.ts";
+import { runCliCaptured } from "./jobs/test-cli.ts";
 import { connectText, writeConnectFile } from "./jobs/test-connect-files.ts";
 import { FolderSource } from "./sftp/folder-source.ts";
 import { type Database, openDatabase } from "./store/database.ts";
@@ -43,25 +43,16 @@ jobs:
 
 let database: Database;
 
-async function cli(argv: string[], root: string) {
-  let stdout = "";
-  let stderr = "";
-  const io: CliIo = {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
+function cli(argv: string[], root: string) {
+  return runCliCaptured(["--config", join(root, "runner.config.yaml"), ...argv], {
     env: { LYTICS_TOKEN: "bad-token" },
-  };
-  const code = await main(["--config", join(root, "runner.config.yaml"), ...argv], io, {
-    connectSource: async () => new FolderSource(join(root, "sftp")),
-    now: () => new Date("2026-03-02T00:00:00Z"),
-    // One open database for the whole file: opening PGlite per command would cost a second each.
-    database,
+    overrides: {
+      connectSource: async () => new FolderSource(join(root, "sftp")),
+      now: () => new Date("2026-03-02T00:00:00Z"),
+      // One open database for the whole file: opening PGlite per command would cost a second each.
+      database,
+    },
   });
-  return { code, stdout, stderr };
 }
 
 describe("batch-runner CLI", () => {
@@ -240,33 +231,18 @@ describe("batch-runner CLI", () => {
       join(root, "broken.yaml"),
       "jobs:\n  - id: x\n    type: import_activity\n    schedule: nope\n",
     );
-    let stderr = "";
-    const code = await main(["run", "x", "--config", join(root, "broken.yaml")], {
-      stdout: () => {},
-      stderr: (text) => {
-        stderr += text;
-      },
-      env: {},
-    });
+    const { code, stderr } = await runCliCaptured(["run", "x", "--config", join(root, "broken.yaml")]);
     expect(code).toBe(2);
     expect(stderr).toContain("jobs[0].schedule: not a valid cron expression");
     expect(stderr).toContain("jobs[0].authorization: required");
   });
 
   it("start schedules every job and exits 0 on a shutdown signal", async () => {
-    let stderr = "";
-    const code = await main(
-      ["start", "--config", join(root, "runner.config.yaml")],
-      {
-        stdout: () => {},
-        stderr: (text) => {
-          stderr += text;
-        },
-        env: { LYTICS_TOKEN: "t" },
-        shutdownRequested: Promise.resolve("SIGTERM"),
-      },
-      { database, connectSource: async () => new FolderSource(join(root, "sftp")) },
-    );
+    const { code, stderr } = await runCliCaptured(["start", "--config", join(root, "runner.config.yaml")], {
+      env: { LYTICS_TOKEN: "t" },
+      shutdownRequested: Promise.resolve("SIGTERM"),
+      overrides: { database, connectSource: async () => new FolderSource(join(root, "sftp")) },
+    });
     expect(code).toBe(0);
     const logs = stderr
       .trim()

@@ -3,9 +3,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGpgKeyring, type GpgKeyring } from "../../test/support/gnupg.ts";
 import { type SshdServer, startSshd } from "../../test/support/sshd.ts";
-import { type CliIo, main } from "../cli.ts";
 import { type Database, openDatabase } from "../store/database.ts";
 import { makeTestDatabaseDir } from "../store/test-database.ts";
+import { runCliCaptured } from "./test-cli.ts";
 import { connectText, writeConnectFile } from "./test-connect-files.ts";
 
 const START = new Date("2026-03-01T09:00:00Z");
@@ -38,21 +38,11 @@ jobs:
     delimiter: "|"
 `;
 
-  async function cli(argv: string[], file = "runner.config.yaml") {
-    let stdout = "";
-    let stderr = "";
-    const io: CliIo = {
-      stdout: (text) => {
-        stdout += text;
-      },
-      stderr: (text) => {
-        stderr += text;
-      },
+  const cli = (argv: string[], file = "runner.config.yaml") =>
+    runCliCaptured(["--config", join(root, file), ...argv], {
       env: { PGP_PASSPHRASE: gpg.passphrase },
-    };
-    const code = await main(["--config", join(root, file), ...argv], io, { database });
-    return { code, stdout, stderr };
-  }
+      overrides: { database },
+    });
 
   beforeAll(async () => {
     [sshd, gpg] = await Promise.all([

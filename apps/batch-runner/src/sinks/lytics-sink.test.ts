@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Database } from "../store/database.ts";
 import { type FileLease, FileStates } from "../store/file-state.ts";
 import { openTestDatabase } from "../store/test-database.ts";
-import { createLyticsSink, splitBatches } from "./lytics-sink.ts";
+import { createLyticsSink, type LyticsSinkOptions, splitBatches } from "./lytics-sink.ts";
 import type { ChunkInput } from "./sink.ts";
 
 const NOW = new Date("2026-03-02T00:00:00Z");
@@ -58,6 +58,18 @@ function chunk(lines: number, rejectedLines: number[]): ChunkInput {
 }
 
 describe("lytics sink", () => {
+  const sinkFor = (url: string, options: Partial<LyticsSinkOptions>) =>
+    createLyticsSink({
+      url,
+      stream: "responsys_events",
+      apiToken: "t",
+      database,
+      files,
+      now: () => NOW,
+      leaseTtlMs: 60_000,
+      ...options,
+    });
+
   let database: Database;
   let cleanup: () => Promise<void>;
   let files: FileStates;
@@ -89,14 +101,9 @@ describe("lytics sink", () => {
     const server = await collectServer([{ status: 429, headers: { "retry-after": "3" } }, { status: 503 }]);
     const sleeps: number[] = [];
     try {
-      const sink = createLyticsSink({
-        url: `${server.url}/`,
+      const sink = sinkFor(`${server.url}/`, {
         stream: "responsys_events",
         apiToken: "raw-token",
-        database,
-        files,
-        now: () => NOW,
-        leaseTtlMs: 60_000,
         maxBatchEvents: 10,
         sleep: async (ms) => {
           sleeps.push(ms);
@@ -125,14 +132,9 @@ describe("lytics sink", () => {
   it("keeps the checkpoint of the last acknowledged batch when a later batch is refused", async () => {
     const server = await collectServer([{ status: 200 }, { status: 400 }]);
     try {
-      const sink = createLyticsSink({
-        url: server.url,
+      const sink = sinkFor(server.url, {
         stream: "responsys_events",
         apiToken: "t",
-        database,
-        files,
-        now: () => NOW,
-        leaseTtlMs: 60_000,
         maxBatchEvents: 10,
         sleep: async () => {},
       });
@@ -155,14 +157,9 @@ describe("lytics sink", () => {
   it("gives up after its attempts on a server that keeps failing", async () => {
     const server = await collectServer(Array.from({ length: 3 }, () => ({ status: 500 })));
     try {
-      const sink = createLyticsSink({
-        url: server.url,
+      const sink = sinkFor(server.url, {
         stream: "s",
         apiToken: "t",
-        database,
-        files,
-        now: () => NOW,
-        leaseTtlMs: 60_000,
         maxAttempts: 3,
         sleep: async () => {},
       });
