@@ -123,6 +123,7 @@ export interface CompiledMapping {
   readonly groups: readonly ConditionGroup[];
   /** The plans of the BY fields, in order. */
   readonly identities: readonly FieldPlan[];
+  readonly fieldNames: ReadonlySet<string>;
 }
 
 const compiledMappings = new WeakMap<Mapping, CompiledMapping>();
@@ -166,7 +167,8 @@ function compileMapping(
   const identities = by
     .map((name) => plans.find((plan) => plan.field.name === name))
     .filter((plan) => plan !== undefined);
-  return { plans, ungrouped, groups: [...groups.values()], identities };
+  const fieldNames = new Set(plans.map((plan) => plan.field.name));
+  return { plans, ungrouped, groups: [...groups.values()], identities, fieldNames };
 }
 
 /** The compiled form of a mapping made by parseMapping(). */

@@ -262,7 +262,8 @@ function assertProfile(profile: unknown, name: string): asserts profile is Profi
 export function mergeProfiles(a: Profile, b: Profile, mapping: Mapping): Profile {
   assertProfile(a, "the first profile");
   assertProfile(b, "the second profile");
-  const plans = compiledMapping(mapping).plans;
+  const compiled = compiledMapping(mapping);
+  const plans = compiled.plans;
   const timesA = timesOf(a);
   const timesB = timesOf(b);
   let times: Record<string, JsonValue> | undefined;
@@ -271,16 +272,40 @@ export function mergeProfiles(a: Profile, b: Profile, mapping: Mapping): Profile
     return times;
   };
   const values: (JsonValue | undefined)[] = [];
+  let changed = false;
+  let added = false;
   for (let i = 0; i < plans.length; i++) {
     const field = plans[i]?.field;
     if (field === undefined) continue;
     const value = b[field.name];
     if (value === undefined || value === null) continue;
-    values[i] = mergeField(field, a[field.name], timesA[field.name], value, timesB[field.name], ownTimes);
+    const before = a[field.name];
+    const after = mergeField(field, before, timesA[field.name], value, timesB[field.name], ownTimes);
+    if (after === before) continue;
+    values[i] = after;
+    changed = true;
+    if (before === undefined || before === null) added = true;
   }
   // Keys the mapping does not know come from `a`, else from `b`.
-  const base: Profile = { ...b, ...a };
-  return canonicalProfile(plans, base, values, times ?? (UPDATED_KEY in a ? timesA : undefined));
+  let extras = false;
+  for (const key in b) {
+    if (key !== UPDATED_KEY && !compiled.fieldNames.has(key) && !(key in a)) {
+      extras = true;
+      break;
+    }
+  }
+  if (!changed && !extras && times === undefined) return a;
+  if (added || extras || (times !== undefined && !(UPDATED_KEY in a))) {
+    return canonicalProfile(plans, extras ? { ...b, ...a } : a, values, times);
+  }
+  const out: Record<string, JsonValue> = { ...a };
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    const name = plans[i]?.field.name;
+    if (value !== undefined && name !== undefined) out[name] = value;
+  }
+  if (times !== undefined) out[UPDATED_KEY] = times;
+  return out;
 }
 
 function contextOf(event: Readonly<Record<string, unknown>>): EventContext {
