@@ -392,6 +392,21 @@ describe("failures and recovery", () => {
     expect(await stub.status()).toMatchObject({ state: "running", queued: 0, totals: { sent: 3 } });
   });
 
+  it("dead-letters a queued row it cannot read instead of sending or retrying it forever", async () => {
+    const { id, stub } = await newJob();
+    await deliver(id, [lyticsItem("fine@example.com")]);
+    await runInDurableObject(stub, (_instance, state) => {
+      state.storage.sql.exec(
+        "INSERT INTO queued_users (key, event_time, user, queued_at) VALUES ('broken', '', '{\"nope\":1}', 0)",
+      );
+      state.storage.sql.exec("UPDATE job_state SET queued = queued + 1");
+    });
+    expect(await stub.flush()).toMatchObject({ users: 1, ok: 1, error: null });
+    expect(await stub.status()).toMatchObject({ queued: 0, deadLetters: 1 });
+    const page = await stub.deadLetters(null);
+    expect("items" in page && page.items[0]?.code).toBe("UNREADABLE_QUEUE_ROW");
+  });
+
   it("keeps queued users across a Durable Object restart", async () => {
     const { id, stub } = await newJob();
     await deliver(

@@ -24,7 +24,7 @@ import { flushBackoffMs, flushFailure } from "../queue/backoff.ts";
 import { deliverExportBatch, type KnownTables } from "../queue/deliver-export.ts";
 import { type ExportAudienceJob, exportAudienceJobSchema } from "../queue/export-job.ts";
 import { jobQueueMigrations } from "../queue/migrations.ts";
-import { projectUser, retainedWebhookUser } from "../queue/queued-user.ts";
+import { projectUser, queuedUserSchema, retainedWebhookUser } from "../queue/queued-user.ts";
 import { exportAudiencePort } from "../queue/responsys-client-port.ts";
 import { countingPort, type ExportAudienceResponsys } from "../queue/responsys-port.ts";
 import {
@@ -271,6 +271,7 @@ export class JobQueue extends DurableObject<Env> {
         oldest + config.flushIntervalSeconds * 1000 <= Date.now();
       if (!due) break;
       const rows = this.#store.batch(config.batchSize);
+      if (rows.length === 0) continue;
       const callsBefore = responsys?.calls() ?? 0;
       try {
         responsys ??= countingPort(exportAudiencePort(this.env, job, config));
@@ -422,9 +423,9 @@ export class JobQueue extends DurableObject<Env> {
       }
       for (const row of rows) {
         if (row.source === "queued") {
-          const user = queuedFromDeadLetter(row.user, row.attempts);
-          if (user !== null) {
-            this.#store.enqueue(user, null, now);
+          const user = queuedUserSchema.safeParse(row.user);
+          if (user.success) {
+            this.#store.enqueue({ ...user.data, replays: row.attempts }, null, now);
             this.#store.deleteDeadLetter(row.id);
             report.replayed += 1;
             continue;
@@ -475,31 +476,4 @@ function isFlushRecord(value: unknown): value is FlushRecord {
 
 function isErrorRecord(value: unknown): value is ErrorRecord {
   return isRecord(value) && typeof value.at === "number" && typeof value.code === "string";
-}
-
-function queuedFromDeadLetter(value: unknown, attempts: number) {
-  if (!isRecord(value) || typeof value.key !== "string" || typeof value.eventTime !== "string") return null;
-  const identifiers = isRecord(value.identifiers) ? stringRecord(value.identifiers) : {};
-  const fields = isRecord(value.fields) ? stringRecord(value.fields) : {};
-  const memberships: Record<string, boolean> = {};
-  if (isRecord(value.memberships)) {
-    for (const [name, member] of Object.entries(value.memberships)) memberships[name] = member === true;
-  }
-  const event = value.event === "exit" || value.event === "change" ? value.event : "enter";
-  return {
-    key: value.key,
-    event,
-    eventTime: value.eventTime,
-    profileId: typeof value.profileId === "string" ? value.profileId : null,
-    identifiers,
-    fields,
-    memberships,
-    replays: attempts,
-  } as const;
-}
-
-function stringRecord(value: Record<string, unknown>): Record<string, string> {
-  const result: Record<string, string> = {};
-  for (const [name, item] of Object.entries(value)) if (typeof item === "string") result[name] = item;
-  return result;
 }

@@ -1,5 +1,4 @@
 import {
-  type AudienceEventKind,
   audienceEventFor,
   hashEmail,
   isMemberOf,
@@ -7,6 +6,7 @@ import {
   sha256Hex,
   type WebhookUser,
 } from "@responsys-bridge/core";
+import { z } from "zod";
 import type { ExportAudienceJob } from "./export-job.ts";
 
 // Responsys' widest identifier column (EMAIL_ADDRESS_) and its PET text columns are STR500.
@@ -16,21 +16,22 @@ export const MAX_VALUE_LENGTH = 500;
  * One user as the queue keeps it: only what a flush sends, so a queued row stays small whatever
  * the webhook carried. Coalesced per `key` (the match column value).
  */
-export interface QueuedUser {
-  key: string;
-  event: AudienceEventKind;
+export const queuedUserSchema = z.object({
+  key: z.string(),
+  event: z.enum(["enter", "exit", "change"]),
   /** Canonical event time (see parseEventTime); the latest one decides the state sent. */
-  eventTime: string;
-  profileId: string | null;
+  eventTime: z.string(),
+  profileId: z.string().nullable(),
   /** Responsys identifier column → value ("" when the profile has none). */
-  identifiers: Record<string, string>;
+  identifiers: z.record(z.string(), z.string()),
   /** Lytics field (from additionalFields) → text value. */
-  fields: Record<string, string>;
+  fields: z.record(z.string(), z.string()),
   /** Audience (from audienceMemberships) → member now. */
-  memberships: Record<string, boolean>;
+  memberships: z.record(z.string(), z.boolean()),
   /** How often a person replayed this user from the dead letters. */
-  replays?: number;
-}
+  replays: z.number().int().nonnegative().optional(),
+});
+export type QueuedUser = z.infer<typeof queuedUserSchema>;
 
 export type Projection =
   | { kind: "queued"; user: QueuedUser; eventKey: string }

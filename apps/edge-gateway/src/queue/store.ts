@@ -3,7 +3,7 @@ import { asc, count, eq, gt, inArray, lt, min, type SQL, sql } from "drizzle-orm
 import type { DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
 import { z } from "zod";
 import type { RejectedUser } from "./deliver-export.ts";
-import type { QueuedUser } from "./queued-user.ts";
+import { type QueuedUser, queuedUserSchema } from "./queued-user.ts";
 import { deadLetters, jobState, latestEvents, queuedUsers, seenEvents } from "./schema.ts";
 
 // Every read and write of the job queue's SQLite. All methods are synchronous: a series of them
@@ -183,14 +183,28 @@ export class QueueStore {
       .orderBy(asc(queuedUsers.queuedAt), asc(queuedUsers.key))
       .limit(limit)
       .all()
-      .map((row) => ({ key: row.key, version: row.version, user: asQueuedUser(row.user) }));
+      .flatMap((row) => {
+        const user = queuedUserSchema.safeParse(row.user);
+        if (user.success) return [{ key: row.key, version: row.version, user: user.data }];
+        // Only `enqueue` writes this column. A row it cannot have written is kept for a person
+        // as a dead letter rather than sent or retried forever.
+        this.addDeadLetter(
+          "queued",
+          row.user,
+          "UNREADABLE_QUEUE_ROW",
+          "The queued row could not be read.",
+          Date.now(),
+        );
+        this.acknowledge([row]);
+        return [];
+      });
   }
 
   /**
    * Removes sent users, but only in the version that was sent: a user updated while the batch
    * was in flight stays queued with the newer state. Returns how many rows went.
    */
-  acknowledge(rows: readonly QueuedRow[]): number {
+  acknowledge(rows: readonly Pick<QueuedRow, "key" | "version">[]): number {
     // Plain SQL for the same reason as `enqueue`: up to 200 deletes while webhooks wait.
     const storage = this.#db.$client.sql;
     let removed = 0;
@@ -266,12 +280,6 @@ export class QueueStore {
     this.#db.delete(seenEvents).where(lt(seenEvents.seenAt, cutoff)).run();
     this.#db.delete(latestEvents).where(lt(latestEvents.seenAt, cutoff)).run();
   }
-}
-
-// The `user` column only ever holds QueuedUser JSON written by `enqueue`; drizzle returns it as
-// unknown JSON, and re-validating 200 rows per batch would buy nothing.
-function asQueuedUser(value: unknown): QueuedUser {
-  return value as QueuedUser;
 }
 
 const storedWebhookUserSchema = z.object({
