@@ -180,6 +180,16 @@ export async function ensureConnectFiles(
   await mkdir(folder, { recursive: true });
   const existing = (await readdir(folder)).filter((name) => /^\d+_.*\.gpg$/.test(name)).sort();
   if (existing.length > 0) return { created: [], existing };
+  return { created: await writeConnectExports(folder, armoredPublicKey, exportedAt), existing: [] };
+}
+
+/** Writes one more day of exports (named by `exportedAt`), as Connect does on each scheduled run. */
+export async function writeConnectExports(
+  folder: string,
+  armoredPublicKey: string,
+  exportedAt: number,
+): Promise<string[]> {
+  await mkdir(folder, { recursive: true });
   const encryptionKeys = await openpgp.readKey({ armoredKey: armoredPublicKey });
   const created: string[] = [];
   for (const [index, accountId] of DEMO_ACCOUNT_IDS.entries()) {
@@ -199,5 +209,5 @@ export async function ensureConnectFiles(
       created.push(name);
     }
   }
-  return { created, existing: [] };
+  return created;
 }

@@ -1,6 +1,9 @@
+import { readFile } from "node:fs/promises";
 import { z } from "zod";
+import { writeConnectExports } from "./connect-files.ts";
 import type { DemoTarget } from "./demo.ts";
 import { GatewayAdmin } from "./gateway-admin.ts";
+import type { StatePaths } from "./local-state.ts";
 import type { Provisioned } from "./provision.ts";
 import { type ImportSummary, importSummarySchema, type ProfileLine, profileLineSchema } from "./runner.ts";
 import type { RunningStackInfo } from "./running-stack.ts";
@@ -13,6 +16,7 @@ export function localTarget(stack: Stack): DemoTarget {
     admin: stack.admin,
     provisioned: stack.provisioned,
     sandboxSummary: async () => summariseSandbox(stack.sandbox.sandbox.state.snapshot()),
+    dropConnectFiles: () => dropConnectFiles(stack.paths),
     runImport: () => stack.runner.runImport("demo"),
     exportProfiles: () => stack.runner.exportProfiles(),
     profile: (id) => stack.runner.profile(id),
@@ -24,6 +28,7 @@ export function remoteTarget(
   running: RunningStackInfo,
   provisioned: Provisioned,
   adminToken: string,
+  paths: StatePaths,
 ): DemoTarget {
   const controlUrl = running.controlUrl;
   const control = async <T>(method: string, path: string, schema: z.ZodType<T>): Promise<T | undefined> => {
@@ -45,6 +50,7 @@ export function remoteTarget(
       const response = await fetch(`${running.sandboxUrl}/__sandbox/state`);
       return summariseSandbox(sandboxStateSchema.parse(await response.json()));
     },
+    dropConnectFiles: () => dropConnectFiles(paths),
     runImport: async (): Promise<ImportSummary> => {
       const summary = await control("POST", "/runner/import", importSummarySchema);
       if (summary === undefined) throw new Error("the running stack has no import route");
@@ -55,4 +61,10 @@ export function remoteTarget(
     profile: (id) =>
       control("GET", `/runner/profiles/${encodeURIComponent(id)}`, z.record(z.string(), z.unknown())),
   };
+}
+
+// The SFTP sandbox serves a folder of this machine, so both targets can drop files into it.
+async function dropConnectFiles(paths: StatePaths): Promise<string[]> {
+  const publicKey = await readFile(paths.pgpPublicKey, "utf8");
+  return writeConnectExports(paths.connectFolder, publicKey, Date.now());
 }

@@ -33,6 +33,8 @@ export interface DemoTarget {
   admin: GatewayAdmin;
   provisioned: Provisioned;
   sandboxSummary(): Promise<SandboxSummary>;
+  /** Puts a new day of Connect exports on the SFTP sandbox; returns their names. */
+  dropConnectFiles(): Promise<string[]>;
   runImport(): Promise<ImportSummary>;
   exportProfiles(): Promise<ProfileLine[]>;
   profile(id: string): Promise<Record<string, unknown> | undefined>;
@@ -119,6 +121,8 @@ export async function runDemo(
     }
   }
 
+  const dropped = await stack.dropConnectFiles();
+  say(`a new day of Connect exports arrived on the SFTP sandbox: ${dropped.length} PGP-encrypted files`);
   const imported = await stack.runImport();
   const profiles = await stack.exportProfiles();
   const sampleEmail = demoUser(0).email;

@@ -105,7 +105,7 @@ async function main(): Promise<number> {
       "stack",
       `demo: driving traffic through the stack already running (pid ${running.pid}, gateway ${running.gatewayUrl})`,
     );
-    const target = remoteTarget(running, provisioned, adminToken);
+    const target = remoteTarget(running, provisioned, adminToken, statePaths(stateDir));
     printReport(await runDemo(target, (line) => log("stack", `demo: ${line}`)));
     return 0;
   }

@@ -77,7 +77,7 @@ describe("local stack", () => {
       gatewayUrl: stack.gatewayUrl,
       sandboxUrl: stack.sandboxUrl,
     });
-    const remote = remoteTarget(running, stack.provisioned, stack.adminToken);
+    const remote = remoteTarget(running, stack.provisioned, stack.adminToken, stack.paths);
     expect((await remote.sandboxSummary()).listMembers).toBeGreaterThanOrEqual(1);
     expect(await remote.profile("nobody@example.com")).toBeUndefined();
     const refused = await fetch(`${running.controlUrl}/runner/profiles`);
