@@ -1,0 +1,288 @@
+/**
+ * `npm run bench` for the batch runner (SPEC §8): a 1,000,000-row PGP-encrypted OPEN export over
+ * real SFTP (OpenSSH sshd on loopback), imported by the runner, beside the native baseline on the
+ * same file in the same run: OpenSSH `sftp` get, then `gpg --decrypt | wc -l`.
+ *
+ *   npm run bench -w @responsys-bridge/batch-runner -- [--rows 100000] [--json] [--only stages,pglite,postgres]
+ */
+import { link, mkdir, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { type SshdServer, startSshd } from "../test/support/sshd.ts";
+import { run } from "../test/support/tools.ts";
+import { BENCH_DIR, type BenchFixture, ensureBenchFixture } from "./fixture.ts";
+import type { MeasureResult, MeasureSpec } from "./measure.ts";
+import { prepareDatabase } from "./measure-job.ts";
+import { startThrowawayPostgres } from "./postgres.ts";
+import { timed } from "./timed.ts";
+
+const REMOTE_NAME = "1234_OPEN_20240301_091500.txt.gpg";
+const MEASURE_SCRIPT = fileURLToPath(new URL("./measure.ts", import.meta.url));
+
+const { values: args } = parseArgs({
+  options: {
+    rows: { type: "string", default: "1000000" },
+    users: { type: "string", default: "100000" },
+    json: { type: "boolean", default: false },
+    only: { type: "string", default: "stages,pglite,postgres" },
+  },
+  allowPositionals: true,
+});
+const rows = Number(args.rows);
+const users = Number(args.users);
+const variants = new Set(args.only.split(","));
+
+interface Line {
+  name: "runner.import" | "runner.peak_rss" | "runner.baseline";
+  unit: string;
+  value: number | null;
+  baseline: number | null;
+  ratio: number | null;
+  notes: string;
+}
+
+const log = (text: string) => process.stderr.write(`${text}\n`);
+const mb = (bytes: number) => Math.round(bytes / 1e6);
+const round = (value: number, digits = 2) => Number(value.toFixed(digits));
+
+interface Baseline {
+  wallSeconds: number;
+  sftpSeconds: number;
+  decryptSplitSeconds: number;
+  maxRssBytes: number;
+}
+
+/** OpenSSH sftp download, then gpg --decrypt piped into wc -l, with a fresh gpg-agent (key unlock included). */
+async function nativeBaseline(sshd: SshdServer, fixture: BenchFixture, work: string): Promise<Baseline> {
+  const local = path.join(work, "baseline.gpg");
+  await rm(local, { force: true });
+  await run("gpgconf", ["--homedir", fixture.keyring.home, "--kill", "gpg-agent"]);
+  const batch = path.join(work, "sftp-batch");
+  await writeFile(batch, `get ${path.join(sshd.filesDir, REMOTE_NAME)} ${local}\n`);
+  const sftp = await timed("sftp", [
+    "-q",
+    "-b",
+    batch,
+    "-i",
+    sshd.privateKeyPath,
+    "-P",
+    String(sshd.port),
+    "-o",
+    "StrictHostKeyChecking=no",
+    "-o",
+    "UserKnownHostsFile=/dev/null",
+    "-o",
+    "LogLevel=ERROR",
+    `${sshd.username}@${sshd.host}`,
+  ]);
+  const gpg = [
+    "gpg --batch --quiet",
+    `--homedir '${fixture.keyring.home}'`,
+    `--pinentry-mode loopback --passphrase '${fixture.keyring.passphrase}'`,
+    `--decrypt '${local}' | wc -l`,
+  ].join(" ");
+  const decrypt = await timed("sh", ["-c", gpg]);
+  const lines = Number(decrypt.stdout.trim());
+  if (lines !== fixture.rows + 1)
+    throw new Error(`baseline counted ${lines} lines, expected ${fixture.rows + 1}`);
+  await rm(local, { force: true });
+  return {
+    wallSeconds: sftp.wallSeconds + decrypt.wallSeconds,
+    sftpSeconds: sftp.wallSeconds,
+    decryptSplitSeconds: decrypt.wallSeconds,
+    maxRssBytes: Math.max(sftp.maxRssBytes, decrypt.maxRssBytes),
+  };
+}
+
+interface Measured {
+  variant: string;
+  wallSeconds: number;
+  gnuTimeRssBytes: number;
+  result: MeasureResult;
+}
+
+async function measure(variant: string, spec: MeasureSpec): Promise<Measured> {
+  await rm(spec.stagingDir, { recursive: true, force: true });
+  const child = await timed(process.execPath, ["--import", "tsx", MEASURE_SCRIPT, JSON.stringify(spec)]);
+  const line = child.stdout.split("\n").find((text) => text.startsWith("RESULT "));
+  if (line === undefined) throw new Error(`${variant}: no result\n${child.stdout}\n${child.stderr}`);
+  const result = JSON.parse(line.slice("RESULT ".length)) as MeasureResult;
+  if (result.rows !== rows) throw new Error(`${variant}: imported ${result.rows} rows, expected ${rows}`);
+  return { variant, wallSeconds: child.wallSeconds, gnuTimeRssBytes: child.maxRssBytes, result };
+}
+
+async function writeRunnerConfig(work: string, database: string, sshd: SshdServer, fixture: BenchFixture) {
+  const dir = path.join(work, `runner-${database.startsWith("pglite") ? "pglite" : "postgres"}`);
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, "connect.asc"), fixture.keyring.armoredSecretKey);
+  const configPath = path.join(dir, "runner.config.yaml");
+  await writeFile(
+    configPath,
+    [
+      `database: "${database}"`,
+      "jobs:",
+      "  - id: bench",
+      "    type: import_activity",
+      '    schedule: "0 */6 * * *"',
+      "    authorization:",
+      "      type: responsys_sftp_pgp",
+      `      host: ${sshd.host}`,
+      `      port: ${sshd.port}`,
+      `      username: ${sshd.username}`,
+      `      privateKey: { file: ${sshd.privateKeyPath} }`,
+      `      hostKey: "${sshd.hostKeyFingerprint}"`,
+      `      folder: ${sshd.filesDir}`,
+      "      pgpPrivateKey: { file: ./connect.asc }",
+      "      pgpPassphrase: { env: BENCH_PGP_PASSPHRASE }",
+      '    delimiter: "|"',
+      "    sink: { type: store }",
+      "    mapping: default",
+      "",
+    ].join("\n"),
+  );
+  return { configPath, dir };
+}
+
+async function main(): Promise<void> {
+  const fixture = await ensureBenchFixture({ rows, users });
+  const work = path.join(BENCH_DIR, "work");
+  await mkdir(work, { recursive: true });
+  const sshd = await startSshd();
+  const measured: Measured[] = [];
+  let baseline: Baseline;
+  const unavailable: Array<{ variant: string; reason: string }> = [];
+  try {
+    await link(fixture.encryptedPath, path.join(sshd.filesDir, REMOTE_NAME));
+    log(`baseline: sftp + gpg --decrypt | wc -l on ${fixture.rows.toLocaleString("en-US")} rows…`);
+    baseline = await nativeBaseline(sshd, fixture, work);
+    const spec: MeasureSpec = {
+      mode: "stages",
+      host: sshd.host,
+      port: sshd.port,
+      username: sshd.username,
+      privateKeyPath: sshd.privateKeyPath,
+      hostKey: sshd.hostKeyFingerprint,
+      folder: sshd.filesDir,
+      pgpKeyPath: path.join(fixture.keyring.home, "secret-key.asc"),
+      pgpPassphrase: fixture.keyring.passphrase,
+      stagingDir: path.join(work, "staging"),
+    };
+    if (variants.has("stages")) {
+      log("runner pipeline without a database (download, decrypt, parse, default mapping)…");
+      measured.push(await measure("stages", spec));
+    }
+    process.env.BENCH_PGP_PASSPHRASE = fixture.keyring.passphrase;
+    for (const variant of ["pglite", "postgres"]) {
+      if (!variants.has(variant)) continue;
+      let database: string;
+      let stop = async () => {};
+      if (variant === "pglite") {
+        database = "pglite:./db";
+      } else {
+        log("starting a throwaway PostgreSQL…");
+        const postgres = await startThrowawayPostgres();
+        if (!postgres.available) {
+          unavailable.push({ variant, reason: postgres.reason });
+          continue;
+        }
+        database = postgres.url;
+        stop = postgres.stop;
+      }
+      try {
+        const { configPath } = await writeRunnerConfig(work, database, sshd, fixture);
+        // Created and migrated beforehand, as after a first run: a new PGlite directory costs an initdb.
+        await prepareDatabase(configPath);
+        log(`runner import job into the store on ${variant}…`);
+        measured.push(await measure(variant, { ...spec, mode: "job", configPath, jobId: "bench" }));
+      } finally {
+        await stop();
+      }
+    }
+  } finally {
+    await sshd.stop();
+  }
+  report(fixture, baseline, measured, unavailable);
+}
+
+function report(
+  fixture: BenchFixture,
+  baseline: Baseline,
+  measured: Measured[],
+  unavailable: Array<{ variant: string; reason: string }>,
+): void {
+  const baselineRate = fixture.rows / baseline.wallSeconds;
+  const lines: Line[] = [
+    {
+      name: "runner.baseline",
+      unit: "rows/s",
+      value: round(baselineRate, 0),
+      baseline: null,
+      ratio: null,
+      notes: `native: OpenSSH sftp get ${round(baseline.sftpSeconds)} s + gpg --decrypt | wc -l ${round(baseline.decryptSplitSeconds)} s = ${round(baseline.wallSeconds)} s wall, peak RSS ${mb(baseline.maxRssBytes)} MB`,
+    },
+  ];
+  const describe: Record<string, string> = {
+    stages:
+      "pipeline only: SFTP download + openpgp decrypt + csv-parse + default mapping in memory, no database",
+    pglite: "runner import job, store sink on PGlite",
+    postgres: "runner import job, store sink on PostgreSQL",
+  };
+  for (const { variant, wallSeconds, gnuTimeRssBytes, result } of measured) {
+    const phases = Object.entries(result.phasesMs)
+      .map(([phase, ms]) => `${phase} ${round(ms / 1000)} s`)
+      .join(", ");
+    lines.push({
+      name: "runner.import",
+      unit: "rows/s",
+      value: round(fixture.rows / wallSeconds, 0),
+      baseline: round(baselineRate, 0),
+      ratio: round(wallSeconds / baseline.wallSeconds),
+      notes: `${describe[variant]}; ${fixture.rows.toLocaleString("en-US")} rows, ${fixture.users.toLocaleString("en-US")} users, ${mb(fixture.plaintextBytes)} MB plaintext; process wall ${round(wallSeconds)} s vs baseline ${round(baseline.wallSeconds)} s; in-process ${round(result.importMs / 1000)} s (${phases}); ${result.rejected} rejected`,
+    });
+    lines.push({
+      name: "runner.peak_rss",
+      unit: "MB",
+      value: mb(result.peakRssBytes),
+      baseline: result.peakRssTo100kBytes === undefined ? null : mb(result.peakRssTo100kBytes),
+      ratio:
+        result.peakRssTo100kBytes === undefined
+          ? null
+          : round(result.peakRssBytes / result.peakRssTo100kBytes),
+      notes: `${variant}: peak RSS sampled every 50 ms over the whole run (GNU time: ${mb(gnuTimeRssBytes)} MB); baseline = peak until row 100,000, so ratio 1.0 means flat; native tools peaked at ${mb(baseline.maxRssBytes)} MB`,
+    });
+  }
+  for (const { variant, reason } of unavailable) {
+    lines.push({
+      name: "runner.import",
+      unit: "rows/s",
+      value: null,
+      baseline: null,
+      ratio: null,
+      notes: `${variant}: unavailable — ${reason}`,
+    });
+  }
+  if (args.json) {
+    for (const line of lines) process.stdout.write(`${JSON.stringify(line)}\n`);
+    return;
+  }
+  const header = ["name", "value", "unit", "baseline", "ratio", "notes"];
+  const rowsOut = lines.map((line) => [
+    line.name,
+    line.value === null ? "n/a" : String(line.value),
+    line.unit,
+    line.baseline === null ? "" : String(line.baseline),
+    line.ratio === null ? "" : `${line.ratio}×`,
+    line.notes,
+  ]);
+  const widths = header.map((title, index) =>
+    index === header.length - 1
+      ? 0
+      : Math.max(title.length, ...rowsOut.map((row) => (row[index] ?? "").length)),
+  );
+  const format = (row: string[]) => row.map((cell, index) => cell.padEnd(widths[index] ?? 0)).join("  ");
+  process.stdout.write(`${format(header)}\n${rowsOut.map(format).join("\n")}\n`);
+}
+
+await main();
