@@ -149,9 +149,17 @@ const exportCampaignFields = {
   /** Name of the Responsys email campaign to trigger. */
   campaign: z.string().trim().min(1, "must not be empty").max(255),
   backfill: z.boolean().default(false),
-  /** Lytics fields sent as the trigger's `optionalData`. */
+  /**
+   * Lytics fields sent as the trigger's `optionalData`, under their own names. Responsys refuses
+   * system column names there (DEV trigger-email page), and those are the names ending in `_`.
+   */
   additionalFields: z
-    .array(lyticsFieldSchema)
+    .array(
+      lyticsFieldSchema.refine(
+        (name) => !name.endsWith("_"),
+        "cannot end in _: Responsys refuses system column names as optionalData",
+      ),
+    )
     .max(MAX_ADDITIONAL_FIELDS, `at most ${MAX_ADDITIONAL_FIELDS} additional fields`)
     .default([]),
   /** Lets the gateway page the Lytics segment scan API itself for a backfill. */

@@ -152,6 +152,11 @@ const invalid: Array<[string, Record<string, unknown>, string]> = [
     campaignJob({ additionalFields: names(30, "f") }),
     "additionalFields",
   ],
+  [
+    "a campaign job with a system column name as additional field",
+    campaignJob({ additionalFields: ["first_name", "EMAIL_ADDRESS_"] }),
+    "additionalFields[1]",
+  ],
   ["a campaign job with a list", campaignJob({ list: { folderName: "Lists", objectName: "X" } }), "list"],
   [
     "a campaign job with a bad Lytics URL",
