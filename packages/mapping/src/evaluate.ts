@@ -1,3 +1,4 @@
+import { BridgeError } from "@responsys-bridge/core";
 import { compileExpr } from "./compile.ts";
 import { eventTime } from "./event-time.ts";
 import type { Evaluator } from "./functions.ts";
@@ -34,6 +35,13 @@ export function evaluate(
   options?: EvaluateOptions,
 ): unknown {
   const run = compileExpression(expr);
+  if (typeof event !== "object" || event === null || Array.isArray(event)) {
+    throw new BridgeError({
+      code: "INVALID_EVENT",
+      message: "an event must be a plain object",
+      retryable: false,
+    });
+  }
   const ts = options?.timestamp === undefined ? eventTime(event) : options.timestamp.getTime();
   return run({ event, ts });
 }

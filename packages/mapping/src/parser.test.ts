@@ -116,6 +116,10 @@ describe("parseMapping errors point at the line and column", () => {
     expect(failure.message).toContain(fragment);
   });
 
+  it("evaluate() rejects an event that is not an object", () => {
+    expect(() => evaluate("email", JSON.parse("null"))).toThrow(/plain object/);
+  });
+
   it("gives evaluate() the same errors", () => {
     const failure = parseFailure(() => evaluate("hash(", {}));
     expect(failure).toMatchObject({ line: 1, column: 6 });
