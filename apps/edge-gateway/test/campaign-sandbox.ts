@@ -1,13 +1,27 @@
 // Sandbox helpers for the campaign tests: members on the campaign's list, faults, and what the
-// sandbox recorded and sent. The sandbox is shared by every test file, so each helper narrows
-// to the emails the calling test made.
+// sandbox recorded and sent. The campaign tests have a sandbox of their own (its faults would
+// otherwise hit other files' calls); helpers still narrow to the emails the calling test made.
 import { env } from "cloudflare:workers";
 import { expect, inject } from "vitest";
 import { readConfig } from "../src/env.ts";
 import { responsysClientFor } from "../src/responsys/client.ts";
-import { type RecordedRequest, recordedRequests } from "./sandbox-control.ts";
+import { createSandboxAuthorization } from "./admin.ts";
+import type { RecordedRequest } from "./sandbox-control.ts";
 
 export const TRIGGER_PATH = "/campaigns/Welcome_Series/email";
+
+const sandbox = () => inject("campaignSandboxUrl");
+
+/** An authorization on the campaign tests' sandbox. */
+export function createCampaignAuthorization(): Promise<string> {
+  return createSandboxAuthorization({ endpoint: sandbox(), label: "Campaign sandbox" });
+}
+
+async function recordedRequests(filter: { path: string }): Promise<RecordedRequest[]> {
+  const response = await fetch(`${sandbox()}/__sandbox/requests?path=${encodeURIComponent(filter.path)}`);
+  const body = (await response.json()) as { requests: RecordedRequest[] };
+  return body.requests;
+}
 
 /** Emails no other test uses: `tag-<random>-<n>@example.com`. */
 export function uniqueEmails(tag: string, count: number): string[] {
@@ -68,7 +82,7 @@ export async function triggeredRecipients(emails: readonly string[]): Promise<Re
 
 /** How many emails the sandbox actually sent to `email` (a dropped connection after sending counts). */
 export async function sentCount(email: string): Promise<number> {
-  const response = await fetch(`${inject("sandboxUrl")}/__sandbox/state`);
+  const response = await fetch(`${sandbox()}/__sandbox/state`);
   const state = (await response.json()) as { sent: { emailAddress: string | null; campaign: string }[] };
   return state.sent.filter((sent) => sent.emailAddress === email && sent.campaign === "Welcome_Series")
     .length;
@@ -76,7 +90,7 @@ export async function sentCount(email: string): Promise<number> {
 
 /** Arms one fault on Welcome_Series triggers. */
 export async function armTriggerFault(fault: Record<string, unknown>): Promise<void> {
-  const response = await fetch(`${inject("sandboxUrl")}/__sandbox/faults`, {
+  const response = await fetch(`${sandbox()}/__sandbox/faults`, {
     method: "POST",
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify({ ...fault, match: { api: "Trigger Email", path: TRIGGER_PATH } }),

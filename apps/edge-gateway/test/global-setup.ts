@@ -7,6 +7,8 @@ declare module "vitest" {
     sandboxUrl: string;
     /** A second sandbox used only by the job-queue flush tests (one file), which reset it and inject faults. */
     queueSandboxUrl: string;
+    /** A third one for the campaign tests (one file), which arm trigger faults on it. */
+    campaignSandboxUrl: string;
   }
 }
 
@@ -20,7 +22,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide("sandboxUrl", running.url);
   const queueSandbox = await startSandbox({ port: 0, rateLimits: { Login: 1000 } });
   project.provide("queueSandboxUrl", queueSandbox.url);
+  const campaignSandbox = await startSandbox({ port: 0, rateLimits: { Login: 1000 } });
+  project.provide("campaignSandboxUrl", campaignSandbox.url);
   return async () => {
-    await Promise.all([running.close(), queueSandbox.close()]);
+    await Promise.all([running.close(), queueSandbox.close(), campaignSandbox.close()]);
   };
 }

@@ -1,9 +1,9 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createSandboxAuthorization } from "../../test/admin.ts";
 import {
   addMembers,
   armTriggerFault,
+  createCampaignAuthorization,
   sentCount,
   triggeredRecipients,
   triggerRequests,
@@ -16,8 +16,8 @@ import { campaignPort } from "./responsys-port.ts";
 import { audienceEvent, campaignJob, campaignObject, minutesIn, withCampaignQueue } from "./test-kit.ts";
 
 // Campaign flushes against the Responsys sandbox, on a job object's real SQLite. Every test that
-// triggers Welcome_Series lives in this file: sandbox faults are shared, so no other file may
-// trigger while one is armed.
+// triggers Welcome_Series lives in this file, on the campaign tests' own sandbox: its faults must
+// not meet another file's calls.
 
 const config = readConfig(env);
 let job: CampaignJob;
@@ -26,7 +26,7 @@ const freshObject = () => campaignObject(`campaign-flush-test-${++objects}`);
 
 beforeAll(async () => {
   job = campaignJob({
-    authorizationId: await createSandboxAuthorization(),
+    authorizationId: await createCampaignAuthorization(),
     additionalFields: ["first_name"],
   });
 });
