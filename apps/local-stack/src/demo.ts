@@ -64,13 +64,15 @@ export async function runDemo(
 ): Promise<DemoReport> {
   const { admin, provisioned } = stack;
   const users = demoUsers(options.enters);
-  const start = Date.now() - 10 * 60_000;
+  // Event times just before now: a later run's events are newer than an earlier run's, so the
+  // gateway (which keeps the latest event per user) takes them.
+  const start = Date.now() - 2 * 60_000;
   const enters = users.map((user) =>
     audienceWebhook(user, AUDIENCE_SLUG, "enter", start + user.index * 50, [AUDIENCE_SLUG]),
   );
   const exits = users
     .slice(options.enters - options.exits)
-    .map((user) => audienceWebhook(user, AUDIENCE_SLUG, "exit", start + 5 * 60_000 + user.index * 50, []));
+    .map((user) => audienceWebhook(user, AUDIENCE_SLUG, "exit", start + 60_000 + user.index * 50, []));
   say(
     `posting ${enters.length} enter and ${exits.length} exit webhooks (${AUDIENCE_SLUG}) in batches of ${options.batchSize}`,
   );

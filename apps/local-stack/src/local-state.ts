@@ -26,6 +26,8 @@ export interface StatePaths {
   pgpPublicKey: string;
   /** Ids and webhook secrets of what the stack created in the gateway. */
   stackFile: string;
+  /** The sandbox's data at the last stop, restored at the next start. */
+  sandboxState: string;
 }
 
 export function statePaths(root: string): StatePaths {
@@ -45,6 +47,7 @@ export function statePaths(root: string): StatePaths {
     pgpPassphrase: join(runnerDir, "keys", "connect-dev.passphrase"),
     pgpPublicKey: join(root, "sftp", "connect-dev.pub.asc"),
     stackFile: join(root, "stack.json"),
+    sandboxState: join(root, "sandbox", "state.json"),
   };
 }
 

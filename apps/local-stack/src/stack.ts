@@ -17,6 +17,7 @@ import { choosePort } from "./ports.ts";
 import { type ProvisionResult, provision } from "./provision.ts";
 import { type ImportSummary, RunnerControl, SFTP_USERNAME, writeRunnerConfig } from "./runner.ts";
 import { claimStateDir, publishRunningStack, releaseStateDir } from "./running-stack.ts";
+import { loadSandboxSeed, saveSandboxState } from "./sandbox-persistence.ts";
 import { type RunningSftpServer, startSftpServer } from "./sftp-server.ts";
 
 /** The parts whose log lines the stack prefixes. */
@@ -91,9 +92,22 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       await gateway?.child.stop();
     });
 
-    const sandbox = await startSandbox({ port: await choosePort(options.ports.sandbox) });
-    cleanups.push(() => sandbox.close());
-    log("sandbox", `Responsys sandbox on ${sandbox.url} (user sandbox / password sandbox)`);
+    const saved = await loadSandboxSeed(paths.sandboxState);
+    if (saved.problem !== undefined)
+      log("sandbox", `saved state not used (${saved.problem}); starting from the default seed`);
+    const sandbox = await startSandbox({
+      port: await choosePort(options.ports.sandbox),
+      ...(saved.seed === undefined ? {} : { seed: saved.seed }),
+    });
+    cleanups.push(async () => {
+      await saveSandboxState(sandbox.sandbox, paths.sandboxState);
+      await sandbox.close();
+    });
+    const members = sandbox.sandbox.state.members("CONTACTS_LIST").length;
+    log(
+      "sandbox",
+      `Responsys sandbox on ${sandbox.url} (user sandbox / password sandbox); ${saved.seed === undefined ? "default seed" : `data of the last run restored, CONTACTS_LIST has ${members} members`}`,
+    );
     const stopWatching = watchSandboxRequests(sandbox, (line) => log("sandbox", line));
     cleanups.push(async () => stopWatching());
 
