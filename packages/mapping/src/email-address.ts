@@ -11,7 +11,24 @@ const ADDR_SPEC = new RegExp(`^(${DOT_ATOM}|${QUOTED})@(${DOT_ATOM}|\\[[^\\[\\]\
 const DISPLAY_NAME = /^(?:"(?:[^"\\]|\\.)*"|[^"<>@,;:\\[\]])*$/;
 
 /** The `local@domain` of an address, as written; undefined when Go's ParseAddress would reject it. */
-export function parseEmailAddress(input: string): { local: string; domain: string } | undefined {
+export function parseEmailAddress(input: string): EmailAddress | undefined {
+  // email(x) and emaildomain(x) usually parse the same text one after the other.
+  if (input === lastInput) return lastResult;
+  const result = parse(input);
+  lastInput = input;
+  lastResult = result;
+  return result;
+}
+
+export interface EmailAddress {
+  readonly local: string;
+  readonly domain: string;
+}
+
+let lastInput: string | undefined;
+let lastResult: EmailAddress | undefined;
+
+function parse(input: string): EmailAddress | undefined {
   const text = input.trim();
   if (text === "") return undefined;
   let spec = text;

@@ -72,14 +72,17 @@ function recordOf(field: MappingField, value: JsonValue): JsonRecord {
 
 /** Sorted union; returns `a` itself when `b` adds nothing, so unchanged sets are not copied. */
 function union(field: MappingField, a: JsonValue, b: JsonValue): JsonValue {
-  if (!isStringList(a)) throw invalid(field, a, "expected a list of strings");
   if (!isStringList(b)) throw invalid(field, b, "expected a list of strings");
-  const missing = b.filter((item) => !sortedHas(a, item));
+  // The stored list is checked in full only when it is copied; a lookup needs just an array.
+  if (!Array.isArray(a)) throw invalid(field, a, "expected a list of strings");
+  const stored: readonly JsonValue[] = a;
+  const missing = b.filter((item) => !sortedHas(stored, item));
   if (missing.length === 0) return a;
+  if (!isStringList(a)) throw invalid(field, a, "expected a list of strings");
   return [...a, ...missing].sort();
 }
 
-function sortedHas(list: readonly string[], item: string): boolean {
+function sortedHas(list: readonly JsonValue[], item: string): boolean {
   let lo = 0;
   let hi = list.length - 1;
   while (lo <= hi) {
