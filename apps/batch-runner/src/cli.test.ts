@@ -3,6 +3,7 @@ import { writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { BridgeError } from "@responsys-bridge/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCliCaptured } from "./jobs/test-cli.ts";
 import { connectText, writeConnectFile } from "./jobs/test-connect-files.ts";
@@ -224,6 +225,23 @@ describe("batch-runner CLI", () => {
     const bad = await cli(["check", "to-lytics"], root);
     expect(bad.code).toBe(2);
     expect(bad.stdout).toMatch(/^FAIL sink: LYTICS_UNAUTHORIZED: Lytics collect answered 401/m);
+  });
+
+  it("exits 2 when the folder cannot be reached", async () => {
+    const result = await runCliCaptured(["run", "events", "--config", join(root, "runner.config.yaml")], {
+      env: { LYTICS_TOKEN: "t" },
+      overrides: {
+        database,
+        connectSource: async () => {
+          throw new BridgeError({
+            code: "SFTP_CONNECT_FAILED",
+            message: "connect ECONNREFUSED 127.0.0.1:22",
+          });
+        },
+      },
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("SFTP_CONNECT_FAILED: connect ECONNREFUSED");
   });
 
   it("exits 2 naming the key of a config error", async () => {

@@ -1,10 +1,13 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { defaultResponsysMapping } from "@responsys-bridge/mapping";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { silentLogger } from "../logging/logger.ts";
 import { FolderSource } from "../sftp/folder-source.ts";
+import { createLyticsSink } from "../sinks/lytics-sink.ts";
 import { createProfileMapper } from "../sinks/profile-mapper.ts";
 import type { Sink } from "../sinks/sink.ts";
 import { createStoreSink } from "../sinks/store-sink.ts";
@@ -285,5 +288,67 @@ describe("runImportJob", () => {
       "SELECT count(*)::int AS count FROM events",
     )) as [{ count: number }];
     expect(count).toBe(63);
+  });
+
+  it("leaves a file leased by a live runner alone and takes it over once the lease expires", async () => {
+    await writeConnectFile(
+      env.folder,
+      "12345_OPEN_20260301_091500.txt",
+      connectText({ rows: 5, users: 2, start: START }),
+    );
+    const [remote] = await new FolderSource(join(env.root, "sftp")).list("/download");
+    if (remote === undefined) throw new Error("no file");
+    // Another runner took the lease at NOW and died without a word.
+    const dead = await env.files.acquire({ ...remote, accountId: "12345" }, "runner-dead", NOW, 60_000);
+    expect(dead.acquired).toBe(true);
+
+    const early = await runImportJob(deps(env, { now: () => new Date(NOW.getTime() + 30_000) }));
+    expect(early.files).toEqual({ seen: 1, imported: 0, skipped: 1, failed: 0 });
+    const late = await runImportJob(deps(env, { now: () => new Date(NOW.getTime() + 61_000) }));
+    expect(late.files).toEqual({ seen: 1, imported: 1, skipped: 0, failed: 0 });
+    expect((await env.files.list())[0]).toMatchObject({
+      state: "imported",
+      attempts: 2,
+      rows: 5,
+      leaseHolder: null,
+    });
+  });
+
+  it("sends events to the Lytics sink and never resends an imported file", async () => {
+    await writeStandardFolder(env.folder);
+    const posted: number[] = [];
+    const server = createServer((req, res) => {
+      let body = "";
+      req.on("data", (part: Buffer) => {
+        body += part.toString("utf8");
+      });
+      req.on("end", () => {
+        posted.push(JSON.parse(body).length);
+        res.writeHead(200, { "content-type": "application/json" }).end("{}");
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const sink = createLyticsSink({
+        url: `http://127.0.0.1:${port}`,
+        stream: "responsys_events",
+        apiToken: "t",
+        database: env.database,
+        files: env.files,
+        now: () => NOW,
+        leaseTtlMs: 60_000,
+      });
+      const first = await runImportJob(deps(env, { sink }));
+      expect(first.files).toMatchObject({ imported: 2, failed: 0 });
+      expect(posted.reduce((a, b) => a + b, 0)).toBe(63);
+      const again = await runImportJob(deps(env, { sink }));
+      expect(again.files.imported).toBe(0);
+      expect(posted.reduce((a, b) => a + b, 0)).toBe(63);
+      // The Lytics sink writes no profiles: Lytics maps the events itself.
+      expect(await exportAll(env.database)).toEqual([]);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
