@@ -1,4 +1,5 @@
 import { realpathSync } from "node:fs";
+import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { toBridgeError } from "@responsys-bridge/core";
@@ -139,7 +140,10 @@ export async function main(
   });
   let runtime: Runtime | undefined;
   try {
-    const config = await loadConfig(values.config ?? "./runner.config.yaml", { env: io.env });
+    // `npm run runner -- …` runs in the workspace folder; npm keeps the caller's folder in INIT_CWD,
+    // which is where a relative --config (and the default) is meant to be found.
+    const configPath = resolve(io.env.INIT_CWD ?? process.cwd(), values.config ?? "runner.config.yaml");
+    const config = await loadConfig(configPath, { env: io.env });
     runtime = await openRuntime(config, { logger, ...overrides });
     const arg = args[0] ?? "";
     switch (command) {
