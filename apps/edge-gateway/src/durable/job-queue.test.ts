@@ -3,8 +3,10 @@ import { env, exports } from "cloudflare:workers";
 import { hashEmail } from "@responsys-bridge/core";
 import { afterEach, beforeEach, describe, expect, inject, it } from "vitest";
 import { createSandboxAuthorization } from "../../test/admin.ts";
+import { jobDefinitionSchema } from "../jobs/definition.ts";
 import { fieldsTableName } from "../queue/export-audience.ts";
-import { configuredJob, lyticsItem } from "../queue/test-kit.ts";
+import { configuredJob, lyticsItem, newJobId } from "../queue/test-kit.ts";
+import { hashWebhookSecret } from "../secrets/webhook-secret.ts";
 import type { JobQueue } from "./job-queue.ts";
 
 // Flush tests against a Responsys sandbox of their own (this file alone uses it, so it may be
@@ -418,6 +420,52 @@ describe("failures and recovery", () => {
     await runAlarm(stub);
     expect(await stub.queuedCount()).toBe(0);
     expect(await sandbox.members()).toHaveLength(120);
+  });
+});
+
+describe("Export to Campaign jobs", () => {
+  it("queue webhook enters in the campaign ledger and trigger each entry once", async () => {
+    // The recipient must be on the campaign's list first: an Export Audience job puts them there.
+    const seed = await newJob();
+    await deliver(seed.id, [lyticsItem("camp@example.com")]);
+    await seed.stub.flush();
+
+    const id = newJobId();
+    const stub = env.JOB_QUEUE.get(env.JOB_QUEUE.idFromName(id));
+    made.push(stub);
+    const job = jobDefinitionSchema.parse({
+      id,
+      type: "export_campaign",
+      label: "Welcome",
+      description: null,
+      paused: false,
+      createdAt: "2026-01-01T00:00:00.000Z",
+      authorizationId: seed.authorizationId,
+      audience: "vip",
+      emailField: "email",
+      campaign: "Welcome_Series",
+      list: { folderName: "Lists", objectName: "CONTACTS_LIST" },
+      additionalFields: ["first_name"],
+    });
+    await stub.configure({ job, webhookSecretHash: await hashWebhookSecret(SECRET) });
+    const enter = [lyticsItem("camp@example.com", { extra: { first_name: "Zoë" } })];
+    await deliver(id, enter);
+    const retry = await exports.default.fetch(`http://gateway/v1/hooks/${id}`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${SECRET}`, "Content-Type": "application/json" },
+      body: JSON.stringify(enter),
+    });
+    expect(await retry.json()).toMatchObject({ accepted: 0, duplicates: 1 });
+    expect(await stub.queuedCount()).toBe(1);
+
+    expect(await stub.flush()).toMatchObject({ users: 1, ok: 1, error: null });
+    expect(await stub.flush()).toMatchObject({ users: 0 });
+    const triggers = await sandbox.requests("Trigger Email");
+    expect(triggers).toHaveLength(1);
+    expect(JSON.stringify(triggers[0]?.body)).toContain("camp@example.com");
+    const status = await stub.status();
+    expect(status).toMatchObject({ state: "running", queued: 0, totals: { sent: 1 } });
+    expect(status?.campaign?.entries).toEqual({ queued: 0, inFlight: 0 });
   });
 });
 

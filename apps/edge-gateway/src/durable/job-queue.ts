@@ -7,7 +7,10 @@ import {
 } from "@responsys-bridge/core";
 import { drizzle } from "drizzle-orm/durable-sqlite";
 import { migrate } from "drizzle-orm/durable-sqlite/migrator";
-import { readConfig } from "../env.ts";
+import { type CampaignJob, campaignJobSchema } from "../campaign/campaign-job.ts";
+import { CampaignQueue } from "../campaign/campaign-queue.ts";
+import { campaignPort } from "../campaign/responsys-port.ts";
+import { type GatewayConfig, readConfig } from "../env.ts";
 import type { JobDefinition } from "../jobs/definition.ts";
 import {
   type DeadLetterPage,
@@ -20,7 +23,7 @@ import {
   refusal,
 } from "../queue/answers.ts";
 import { backfillEnter } from "../queue/backfill.ts";
-import { flushBackoffMs, flushFailure } from "../queue/backoff.ts";
+import { type FlushFailure, flushBackoffMs, flushFailure } from "../queue/backoff.ts";
 import { deliverExportBatch, type KnownTables } from "../queue/deliver-export.ts";
 import { type ExportAudienceJob, exportAudienceJobSchema } from "../queue/export-job.ts";
 import { jobQueueMigrations } from "../queue/migrations.ts";
@@ -46,7 +49,9 @@ const MAX_REPLAY = 10_000;
 const PAUSED_RETRY_AFTER_SECONDS = 300;
 const FULL_RETRY_AFTER_SECONDS = 60;
 
-type ReadyJob = { state: NonNullable<ReturnType<QueueStore["state"]>>; job: ExportAudienceJob | null };
+/** The job as the queue runs it: an Export Audience job, or a campaign job (../campaign). */
+type QueueJob = { kind: "export"; job: ExportAudienceJob } | { kind: "campaign"; job: CampaignJob };
+type ReadyJob = { state: NonNullable<ReturnType<QueueStore["state"]>>; job: QueueJob | null };
 
 /**
  * One job's queue: takes webhook users (authenticated here, so the webhook path reads no D1),
@@ -54,6 +59,8 @@ type ReadyJob = { state: NonNullable<ReturnType<QueueStore["state"]>>; job: Expo
  */
 export class JobQueue extends DurableObject<Env> {
   readonly #store: QueueStore;
+  /** Export to Campaign jobs keep their entries in the campaign ledger, beside the same store. */
+  readonly #campaign: CampaignQueue;
   #flushing: Promise<FlushReport> | undefined;
   readonly #knownTables: KnownTables = new Set();
 
@@ -63,6 +70,7 @@ export class JobQueue extends DurableObject<Env> {
     super(ctx, env);
     this.#db = drizzle(ctx.storage);
     this.#store = new QueueStore(this.#db);
+    this.#campaign = new CampaignQueue(this.#db, this.#store);
     // Awaited: a failed migration must reset the object rather than run on a half-made schema.
     ctx.blockConcurrencyWhile(async () => {
       await migrate(this.#db, jobQueueMigrations);
@@ -77,6 +85,8 @@ export class JobQueue extends DurableObject<Env> {
     // A changed job may have fixed what made flushes fail: retry now rather than after the backoff.
     this.#store.updateState({ nextAttemptAt: null });
     this.#knownTables.clear();
+    const ready = this.#ready();
+    if (ready?.job?.kind === "campaign") this.#campaign.startScan(ready.job.job, Date.now());
     await this.#schedule();
   }
 
@@ -88,7 +98,12 @@ export class JobQueue extends DurableObject<Env> {
   }
 
   async queuedCount(): Promise<number> {
-    return this.#store.queuedCount();
+    return this.#pending(this.#ready()?.job ?? null);
+  }
+
+  /** Users (export) or entries (campaign) waiting to be sent. */
+  #pending(job: QueueJob | null): number {
+    return job?.kind === "campaign" ? this.#campaign.pendingCount() : this.#store.queuedCount();
   }
 
   /** Deletes everything this object holds, alarm included. */
@@ -123,7 +138,7 @@ export class JobQueue extends DurableObject<Env> {
         retryAfterSeconds: PAUSED_RETRY_AFTER_SECONDS,
       });
     }
-    const full = this.#queueFull(input.maxQueuedUsers);
+    const full = this.#queueFull(ready.job, input.maxQueuedUsers);
     if (full !== null) return full;
     if (input.body.length > MAX_WEBHOOK_BYTES) {
       return refusal(413, "PAYLOAD_TOO_LARGE", `The body is over ${MAX_WEBHOOK_BYTES} bytes.`);
@@ -141,24 +156,33 @@ export class JobQueue extends DurableObject<Env> {
     return answer;
   }
 
+  #take(job: QueueJob, users: readonly WebhookUser[]): IngestAnswer {
+    if (job.kind === "export") return this.#takeExport(job.job, users);
+    return { ok: true, ...this.#campaign.take(job.job, users, Date.now()) };
+  }
+
   /** Takes current audience members as enters (admin backfill). */
   async backfill(users: UserData[], maxQueuedUsers?: number): Promise<IngestAnswer> {
     const ready = this.#ready();
     if (ready === null) return jobNotFound();
-    if (ready.job === null) return unsupportedJob();
-    const full = this.#queueFull(maxQueuedUsers);
-    if (full !== null) return full;
-    const at = eventTimeFromMillis(Date.now());
     const job = ready.job;
-    const answer = this.#take(
-      job,
-      users.map((data) => backfillEnter(data, job.audience, at)),
-    );
+    if (job === null) return unsupportedJob();
+    const full = this.#queueFull(job, maxQueuedUsers);
+    if (full !== null) return full;
+    const now = Date.now();
+    const at = eventTimeFromMillis(now);
+    const answer: IngestAnswer =
+      job.kind === "campaign"
+        ? { ok: true, ...this.#campaign.backfill(job.job, users, now) }
+        : this.#takeExport(
+            job.job,
+            users.map((data) => backfillEnter(data, job.job.audience, at)),
+          );
     await this.#schedule();
     return answer;
   }
 
-  #take(job: ExportAudienceJob, users: readonly WebhookUser[]): IngestAnswer {
+  #takeExport(job: ExportAudienceJob, users: readonly WebhookUser[]): IngestAnswer {
     const now = Date.now();
     const receivedAt = eventTimeFromMillis(now);
     let accepted = 0;
@@ -189,9 +213,9 @@ export class JobQueue extends DurableObject<Env> {
     return { ok: true, accepted, duplicates, ignored };
   }
 
-  #queueFull(limit: number | undefined): Refusal | null {
+  #queueFull(job: QueueJob | null, limit: number | undefined): Refusal | null {
     const maxQueuedUsers = limit ?? readConfig(this.env).maxQueuedUsers;
-    if (this.#store.queuedCount() < maxQueuedUsers) return null;
+    if (this.#pending(job) < maxQueuedUsers) return null;
     return refusal(
       429,
       "QUEUE_FULL",
@@ -205,8 +229,10 @@ export class JobQueue extends DurableObject<Env> {
   #ready(): ReadyJob | null {
     const state = this.#store.state();
     if (state === undefined) return null;
-    const parsed = exportAudienceJobSchema.safeParse(state.job);
-    return { state, job: parsed.success ? parsed.data : null };
+    const exportJob = exportAudienceJobSchema.safeParse(state.job);
+    if (exportJob.success) return { state, job: { kind: "export", job: exportJob.data } };
+    const campaignJob = campaignJobSchema.safeParse(state.job);
+    return { state, job: campaignJob.success ? { kind: "campaign", job: campaignJob.data } : null };
   }
 
   // ---- flushing ----
@@ -255,6 +281,27 @@ export class JobQueue extends DurableObject<Env> {
     const config = readConfig(this.env);
     const started = Date.now();
     this.#store.prune(started);
+    if (job.kind === "campaign") await this.#flushCampaign(job.job, force, config, report);
+    else await this.#flushExport(job.job, force, config, report);
+    if (report.batches > 0 || report.error !== null) {
+      const lastFlush: FlushRecord = {
+        at: started,
+        users: report.users,
+        ok: report.ok,
+        failed: report.failed,
+        durationMs: Date.now() - started,
+      };
+      this.#store.updateState({ lastFlush });
+    }
+    return report;
+  }
+
+  async #flushExport(
+    job: ExportAudienceJob,
+    force: boolean,
+    config: GatewayConfig,
+    report: FlushReport,
+  ): Promise<void> {
     this.#store.recountQueue();
     let responsys: { port: ExportAudienceResponsys; calls: () => number } | undefined;
     while (report.batches < MAX_BATCHES_PER_RUN) {
@@ -291,7 +338,7 @@ export class JobQueue extends DurableObject<Env> {
             flushes: 1,
             apiCalls: responsys ? responsys.calls() - callsBefore : 0,
           });
-          this.#store.updateState({ attempts: 0, failing: false, nextAttemptAt: null });
+          this.#recovered();
         });
         report.batches += 1;
         report.users += rows.length;
@@ -299,34 +346,69 @@ export class JobQueue extends DurableObject<Env> {
         report.failed += rows.length - outcome.delivered.length;
       } catch (error) {
         const failure = flushFailure(error);
-        const now = Date.now();
-        const attempts = (this.#store.state()?.attempts ?? 0) + 1;
-        const lastError: ErrorRecord = { at: now, code: failure.code, message: failure.message };
         this.#store.transaction(() => {
           this.#store.addTotals({ apiCalls: responsys ? responsys.calls() - callsBefore : 0 });
-          this.#store.updateState({
-            attempts,
-            // Permanent causes (unknown list, no access) need a person; the queue waits for them.
-            failing: failure.permanent,
-            nextAttemptAt: now + flushBackoffMs(attempts, failure, Math.random),
-            lastError,
-          });
+          this.#failed(failure);
         });
         report.error = { code: failure.code, message: failure.message };
         break;
       }
     }
-    if (report.batches > 0 || report.error !== null) {
-      const lastFlush: FlushRecord = {
-        at: started,
-        users: report.users,
-        ok: report.ok,
-        failed: report.failed,
-        durationMs: Date.now() - started,
-      };
-      this.#store.updateState({ lastFlush });
+  }
+
+  async #flushCampaign(
+    job: CampaignJob,
+    force: boolean,
+    config: GatewayConfig,
+    report: FlushReport,
+  ): Promise<void> {
+    // The Lytics scan backfill takes one page per alarm; its own backoff lives in the ledger.
+    await this.#campaign.scanStep({
+      job,
+      fetch: (request) => fetch(request),
+      now: Date.now,
+      maxQueuedUsers: config.maxQueuedUsers,
+    });
+    const result = await this.#campaign.flush({
+      job,
+      port: () => campaignPort(this.env, job, config),
+      settings: config,
+      force: force || (this.#store.state()?.attempts ?? 0) > 0,
+      maxBatches: MAX_BATCHES_PER_RUN,
+      now: Date.now,
+      // The claim must be durable before a trigger leaves: a restart then knows it may have gone.
+      persist: () => this.ctx.storage.sync(),
+    });
+    report.users += result.users;
+    report.ok += result.ok;
+    report.failed += result.failed;
+    report.batches += result.batches;
+    if (result.failure !== null) {
+      const failure = { ...flushFailure(result.failure.error), permanent: result.failure.permanent };
+      this.#store.transaction(() => this.#failed(failure));
+      report.error = { code: failure.code, message: failure.message };
+    } else if (result.batches > 0) {
+      this.#recovered();
     }
-    return report;
+  }
+
+  /** A flush attempt failed: count it, back off (capped), and say whether a person is needed. */
+  #failed(failure: FlushFailure): void {
+    const now = Date.now();
+    const attempts = (this.#store.state()?.attempts ?? 0) + 1;
+    const lastError: ErrorRecord = { at: now, code: failure.code, message: failure.message };
+    this.#store.updateState({
+      attempts,
+      // Permanent causes (unknown list, no access) need a person; the queue waits for them.
+      failing: failure.permanent,
+      nextAttemptAt: now + flushBackoffMs(attempts, failure, Math.random),
+      lastError,
+    });
+  }
+
+  /** A batch went through: whatever failed before is over. */
+  #recovered(): void {
+    this.#store.updateState({ attempts: 0, failing: false, nextAttemptAt: null });
   }
 
   /**
@@ -334,19 +416,16 @@ export class JobQueue extends DurableObject<Env> {
    * user is due, never before a backoff ends, none when there is nothing to do or the job is paused.
    */
   async #schedule(): Promise<void> {
-    const state = this.#store.state();
-    const queued = this.#store.queuedCount();
-    const oldest = this.#store.oldestQueuedAt();
-    if (state === undefined || state.paused || queued === 0 || oldest === null) {
+    const ready = this.#ready();
+    const now = Date.now();
+    const due = ready === null || ready.state.paused ? null : this.#dueAt(ready.job, now);
+    if (ready === null || due === null) {
       if ((await this.ctx.storage.getAlarm()) !== null) await this.ctx.storage.deleteAlarm();
       return;
     }
-    const config = readConfig(this.env);
-    const now = Date.now();
+    const state = ready.state;
     const backoffEnd = state.nextAttemptAt ?? 0;
-    let at: number;
-    if (state.attempts > 0) at = Math.max(now, backoffEnd);
-    else at = queued >= config.batchSize ? now : oldest + config.flushIntervalSeconds * 1000;
+    let at = state.attempts > 0 ? Math.max(now, backoffEnd) : due;
     // An alarm at `now` set from inside alarm() may be dropped locally (workerd #6866): 1 ms later.
     at = Math.max(at, now + 1);
     const current = await this.ctx.storage.getAlarm();
@@ -355,18 +434,30 @@ export class JobQueue extends DurableObject<Env> {
     await this.ctx.storage.setAlarm(at);
   }
 
+  /** When the job next has work (null: none): a full batch now, else its oldest user's interval. */
+  #dueAt(job: QueueJob | null, now: number): number | null {
+    const config = readConfig(this.env);
+    if (job?.kind === "campaign") return this.#campaign.dueAt(config, now);
+    const queued = this.#store.queuedCount();
+    const oldest = this.#store.oldestQueuedAt();
+    if (queued === 0 || oldest === null) return null;
+    return queued >= config.batchSize ? now : oldest + config.flushIntervalSeconds * 1000;
+  }
+
   // ---- status and dead letters (admin) ----
 
   async status(): Promise<JobStatus | null> {
-    const state = this.#store.state();
-    if (state === undefined) return null;
-    const oldest = this.#store.oldestQueuedAt();
+    const ready = this.#ready();
+    if (ready === null) return null;
+    const { state, job } = ready;
+    const campaign = job?.kind === "campaign";
+    const oldest = campaign ? this.#campaign.ledger.oldestQueuedAt() : this.#store.oldestQueuedAt();
     const alarm = await this.ctx.storage.getAlarm();
     const lastFlush = isFlushRecord(state.lastFlush) ? state.lastFlush : null;
     const lastError = isErrorRecord(state.lastError) ? state.lastError : null;
     return {
       state: state.paused ? "paused" : state.failing ? "failing" : "running",
-      queued: this.#store.queuedCount(),
+      queued: this.#pending(job),
       oldestQueuedAt: oldest === null ? null : new Date(oldest).toISOString(),
       nextFlushAt: alarm === null ? null : new Date(alarm).toISOString(),
       totals: {
@@ -381,6 +472,7 @@ export class JobQueue extends DurableObject<Env> {
       lastFlush: lastFlush === null ? null : { ...lastFlush, at: new Date(lastFlush.at).toISOString() },
       lastError: lastError === null ? null : { ...lastError, at: new Date(lastError.at).toISOString() },
       deadLetters: this.#store.deadLetterCount(),
+      ...(campaign ? { campaign: this.#campaign.status() } : {}),
     };
   }
 
@@ -409,8 +501,8 @@ export class JobQueue extends DurableObject<Env> {
   async replayDeadLetters(ids: number[] | null): Promise<ReplayReport | Refusal> {
     const ready = this.#ready();
     if (ready === null) return jobNotFound();
-    const job = ready.job;
-    if (job === null) return unsupportedJob();
+    const queueJob = ready.job;
+    if (queueJob === null) return unsupportedJob();
     const now = Date.now();
     const receivedAt = eventTimeFromMillis(now);
     const report: ReplayReport = { replayed: 0, stillFailing: 0, notFound: [], remaining: 0 };
@@ -422,6 +514,19 @@ export class JobQueue extends DurableObject<Env> {
         report.notFound = ids.filter((id) => !found.has(id));
       }
       for (const row of rows) {
+        if (queueJob.kind === "campaign") {
+          const outcome = this.#campaign.replay(queueJob.job, row, now);
+          if (outcome.kind === "replayed") {
+            this.#store.deleteDeadLetter(row.id);
+            report.replayed += 1;
+          } else {
+            const { code, reason } = outcome;
+            this.#store.updateDeadLetter(row.id, { code, reason, at: now, attempts: row.attempts + 1 });
+            report.stillFailing += 1;
+          }
+          continue;
+        }
+        const job = queueJob.job;
         if (row.source === "queued") {
           const user = queuedUserSchema.safeParse(row.user);
           if (user.success) {

@@ -1,3 +1,5 @@
+import type { CampaignStatus } from "../campaign/campaign-queue.ts";
+
 // What the job queue's RPC methods answer: values the routes turn into HTTP, never exceptions,
 // so a refused webhook is an expected outcome and not an error crossing the RPC boundary.
 
@@ -57,6 +59,8 @@ export interface JobStatus {
   lastFlush: { at: string; users: number; ok: number; failed: number; durationMs: number } | null;
   lastError: { at: string; code: string; message: string } | null;
   deadLetters: number;
+  /** Campaign jobs only: their entries, exits and the Lytics scan backfill. */
+  campaign?: CampaignStatus;
 }
 
 export interface FlushReport {

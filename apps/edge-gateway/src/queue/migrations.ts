@@ -1,3 +1,5 @@
+import { campaignMigration } from "../campaign/migrations.ts";
+
 // Migrations of the job queue's SQLite, in the shape drizzle's durable-sqlite migrator reads
 // (what `drizzle-kit generate` with `driver: "durable-sqlite"` emits as migrations.js). Written
 // by hand so the Worker bundles no `.sql` imports; append entries, never edit applied ones.
@@ -71,7 +73,9 @@ export const jobQueueMigrations = {
     entries: [
       { idx: 0, when: 1_795_000_000_000, tag: "0000_job_queue", breakpoints: true },
       { idx: 1, when: 1_795_000_000_001, tag: "0001_queued_count", breakpoints: true },
+      { idx: 2, when: 1_795_000_000_002, tag: "0002_campaign_ledger", breakpoints: true },
     ],
   },
-  migrations: { m0000, m0001 },
+  // Export to Campaign jobs keep their ledger in the same object (../campaign/migrations.ts).
+  migrations: { m0000, m0001, m0002: campaignMigration },
 };
