@@ -1,4 +1,5 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -92,5 +93,16 @@ describe("local stack", () => {
     await expect(readFile(join(stateDir, "running.json"))).rejects.toThrow(/ENOENT/);
     await expect(fetch(`${stack.gatewayUrl}/v1/jobs`)).rejects.toThrow();
     await expect(fetch(`${stack.sandboxUrl}/__sandbox/state`)).rejects.toThrow();
+    await expect(connectTcp(stack.sftp.host, stack.sftp.port)).rejects.toThrow(/ECONNREFUSED/);
   });
 });
+
+function connectTcp(host: string, port: number): Promise<void> {
+  return new Promise((done, fail) => {
+    const socket = connect(port, host, () => {
+      socket.end();
+      done();
+    });
+    socket.once("error", fail);
+  });
+}

@@ -87,6 +87,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       gateway = started;
       return started;
     });
+    // Awaited after the other parts start; until then a failure must not be an unhandled rejection.
+    gatewayStarting.catch(() => undefined);
     cleanups.push(async () => {
       await gatewayStarting.catch(() => undefined);
       await gateway?.child.stop();
