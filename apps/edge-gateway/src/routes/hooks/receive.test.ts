@@ -115,6 +115,37 @@ describe("accepted payloads", () => {
   });
 });
 
+describe("dead letters of unusable users", () => {
+  it("pages by cursor, and a replay of all keeps what still cannot be queued, counting attempts", async () => {
+    const { id } = await newJob();
+    const route = (path: string, init: RequestInit = {}) =>
+      exports.default.fetch(`http://gateway/v1/jobs/${id}${path}`, { ...init, headers: admin });
+    const nameless = Array.from({ length: 105 }, (_, index) =>
+      lyticsItem(null, { extra: { user_id: `u${index}` } }),
+    );
+    expect(await (await post(id, JSON.stringify(nameless))).json()).toEqual({
+      accepted: 0,
+      duplicates: 0,
+      ignored: 105,
+    });
+
+    type Page = { items: { id: number; attempts: number; code: string }[]; next: string | null };
+    const first = (await (await route("/dead-letters")).json()) as Page;
+    expect(first.items).toHaveLength(100);
+    expect(first.next).not.toBeNull();
+    const second = (await (await route(`/dead-letters?cursor=${first.next}`)).json()) as Page;
+    expect(second.items).toHaveLength(5);
+    expect(second.next).toBeNull();
+    expect(new Set([...first.items, ...second.items].map((item) => item.id)).size).toBe(105);
+    expect((await route("/dead-letters?cursor=abc")).status).toBe(400);
+
+    const replay = await route("/dead-letters/replay", { method: "POST" });
+    expect(await replay.json()).toEqual({ replayed: 0, stillFailing: 105, notFound: [], remaining: 0 });
+    const again = (await (await route("/dead-letters")).json()) as Page;
+    expect(again.items.every((item) => item.attempts === 2 && item.code === "MISSING_IDENTIFIER")).toBe(true);
+  });
+});
+
 describe("refusals (SPEC §3.3)", () => {
   it("401 without a secret or with a wrong one, changing nothing", async () => {
     const { id, stub } = await newJob();
