@@ -92,6 +92,8 @@ async function main(): Promise<number> {
   };
   process.on("SIGINT", () => onSignal("SIGINT"));
   process.on("SIGTERM", () => onSignal("SIGTERM"));
+  // A closed terminal must not leave wrangler and workerd running.
+  process.on("SIGHUP", () => onSignal("SIGHUP"));
 
   const stateDir = resolve(values.state ?? resolve(repoRoot, ".local"));
   const running = values.demo ? await findRunningStack(stateDir) : undefined;
