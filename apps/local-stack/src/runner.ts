@@ -78,9 +78,9 @@ const require = createRequire(import.meta.url);
 
 /**
  * Runs batch-runner commands one at a time, each in its own short-lived process. PGlite allows one
- * process per database directory: a long-lived `batch-runner start` would hold it, and
- * `npm run runner -- profile …` in another terminal would then corrupt it. Short runs leave the
- * directory free between imports.
+ * process per database directory (the runner's lock refuses a second with DATABASE_LOCKED): a
+ * long-lived `batch-runner start` would hold it, and `npm run runner -- profile …` in another
+ * terminal would always be refused. Short runs leave the directory free between imports.
  */
 export class RunnerControl {
   readonly #repoRoot: string;
