@@ -1,3 +1,5 @@
+import { vi } from "vitest";
+
 // A small emulation of the Lytics segment scan API (shared/reference/lytics-formats.md §2) for the
 // gateway's tests, which cannot reach Lytics. It answers `GET /api/segment/{slug}/scan` with
 // `{ status, message, _next, total, data }`, pages by an opaque `_next` cursor that goes back as
@@ -33,6 +35,7 @@ export class LyticsScanEmulator {
   readonly #token: string;
   readonly #audiences: Map<string, Record<string, unknown>[]>;
   readonly #faults: ScanFault[] = [];
+  readonly #planned = new Map<number, ScanFault>();
 
   constructor(options: { token: string; audiences: Record<string, Record<string, unknown>[]> }) {
     this.#token = options.token;
@@ -44,6 +47,11 @@ export class LyticsScanEmulator {
     this.#faults.push(...faults);
   }
 
+  /** The `number`-th request from the start (1-based) fails like this. */
+  failRequest(number: number, fault: ScanFault): void {
+    this.#planned.set(number, fault);
+  }
+
   /** Scan requests for one audience, in arrival order. */
   scansOf(audience: string): ScanRequestRecord[] {
     return this.requests.filter((request) =>
@@ -53,7 +61,7 @@ export class LyticsScanEmulator {
 
   /** The fetch handler: give it where the gateway's scan fetch would go. */
   readonly fetch = async (request: Request): Promise<Response> => {
-    const response = this.#answer(request);
+    const response = this.#answer(request, this.requests.length + 1);
     this.requests.push({
       url: request.url,
       authorization: request.headers.get("Authorization"),
@@ -62,8 +70,8 @@ export class LyticsScanEmulator {
     return response;
   };
 
-  #answer(request: Request): Response {
-    const fault = this.#faults.shift();
+  #answer(request: Request, number: number): Response {
+    const fault = this.#planned.get(number) ?? this.#faults.shift();
     if (fault !== undefined) {
       const headers: Record<string, string> = { "Content-Type": "application/json" };
       if (fault.retryAfterSeconds !== undefined) headers["Retry-After"] = String(fault.retryAfterSeconds);
@@ -90,4 +98,18 @@ export class LyticsScanEmulator {
     const next = offset + limit < members.length ? encodeCursor(offset + limit) : "";
     return Response.json({ status: 200, message: "success", _next: next, total: members.length, data });
   }
+}
+
+/**
+ * Sends this isolate's outbound requests for `host` to the emulator, as an outbound service would
+ * (the job queue objects run in the tests' isolate and use the global fetch); everything else
+ * goes out as before. Returns the function that undoes it.
+ */
+export function routeLyticsHost(host: string, emulator: LyticsScanEmulator): () => void {
+  const realFetch = globalThis.fetch;
+  const spy = vi.spyOn(globalThis, "fetch").mockImplementation((input, init) => {
+    const request = new Request(input, init);
+    return new URL(request.url).hostname === host ? emulator.fetch(request) : realFetch(input, init);
+  });
+  return () => spy.mockRestore();
 }

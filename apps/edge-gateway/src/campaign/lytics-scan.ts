@@ -9,7 +9,7 @@ import { z } from "zod";
 export const SCAN_PAGE_SIZE = 100;
 const SCAN_TIMEOUT_MS = 30_000;
 
-/** A fetch the scan uses; injectable so tests answer for Lytics (they cannot reach it). */
+/** The fetch a scan page goes through (the global one in the Worker; any handler in unit tests). */
 export type ScanFetch = (request: Request) => Promise<Response>;
 
 export interface LyticsAccess {
@@ -142,20 +142,4 @@ export async function fetchScanPage(
   }
   const next = parsed.data._next ?? "";
   return { ok: true, users, skipped, next: next === "" ? null : next, total: parsed.data.total ?? null };
-}
-
-const defaultFetch: ScanFetch = (request) => fetch(request);
-let scanFetch: ScanFetch = defaultFetch;
-
-/**
- * Sets the fetch the Lytics scan uses in this isolate. Production keeps the global fetch; tests
- * install an emulation of the scan API, since Lytics itself is unreachable from them.
- */
-export function provideScanFetch(next: ScanFetch | null): void {
-  scanFetch = next ?? defaultFetch;
-}
-
-/** The fetch the scan uses now. */
-export function currentScanFetch(): ScanFetch {
-  return scanFetch;
 }
