@@ -63,6 +63,7 @@ export class JobQueue extends DurableObject<Env> {
   readonly #campaign: CampaignQueue;
   #flushing: Promise<FlushReport> | undefined;
   readonly #knownTables: KnownTables = new Set();
+  #job: { parsed: QueueJob | null } | undefined;
 
   readonly #db: QueueDatabase;
 
@@ -82,6 +83,7 @@ export class JobQueue extends DurableObject<Env> {
   /** Stores (or replaces) the job definition and the SHA-256 hex of its webhook secret. */
   async configure(input: { job: JobDefinition; webhookSecretHash: string }): Promise<void> {
     this.#store.configure(input.job, input.webhookSecretHash.toLowerCase(), input.job.paused);
+    this.#job = undefined;
     // A changed job may have fixed what made flushes fail: retry now rather than after the backoff.
     this.#store.updateState({ nextAttemptAt: null });
     this.#knownTables.clear();
@@ -115,6 +117,7 @@ export class JobQueue extends DurableObject<Env> {
     // find an unconfigured job (404) instead of missing tables.
     await migrate(this.#db, jobQueueMigrations);
     this.#knownTables.clear();
+    this.#job = undefined;
   }
 
   // ---- webhook ingest ----
@@ -229,10 +232,9 @@ export class JobQueue extends DurableObject<Env> {
   #ready(): ReadyJob | null {
     const state = this.#store.state();
     if (state === undefined) return null;
-    const exportJob = exportAudienceJobSchema.safeParse(state.job);
-    if (exportJob.success) return { state, job: { kind: "export", job: exportJob.data } };
-    const campaignJob = campaignJobSchema.safeParse(state.job);
-    return { state, job: campaignJob.success ? { kind: "campaign", job: campaignJob.data } : null };
+    // The job changes only through configure (which clears this), so it is read once per wake.
+    this.#job ??= { parsed: parseQueueJob(state.job) };
+    return { state, job: this.#job.parsed };
   }
 
   // ---- flushing ----
@@ -565,6 +567,13 @@ export class JobQueue extends DurableObject<Env> {
     if (this.#store.state() === undefined) return jobNotFound();
     return { deleted: this.#store.clearDeadLetters() };
   }
+}
+
+function parseQueueJob(stored: unknown): QueueJob | null {
+  const exportJob = exportAudienceJobSchema.safeParse(stored);
+  if (exportJob.success) return { kind: "export", job: exportJob.data };
+  const campaignJob = campaignJobSchema.safeParse(stored);
+  return campaignJob.success ? { kind: "campaign", job: campaignJob.data } : null;
 }
 
 function unsupportedJob(): Refusal {
