@@ -464,6 +464,49 @@ export function openApiDocument(): Record<string, unknown> {
               ],
             },
             deadLetters: { type: "integer" },
+            campaign: {
+              description: "export_campaign jobs only",
+              type: "object",
+              properties: {
+                entries: {
+                  type: "object",
+                  properties: { queued: { type: "integer" }, inFlight: { type: "integer" } },
+                },
+                exits: { type: "integer" },
+                backfill: {
+                  description: "the Lytics segment scan backfill; null when the job does not scan",
+                  anyOf: [
+                    {
+                      type: "object",
+                      properties: {
+                        state: { type: "string", enum: ["scanning", "done", "failed"] },
+                        done: { type: "boolean" },
+                        pages: { type: "integer" },
+                        users: { type: "integer" },
+                        cursor: { type: "string" },
+                        startedAt: { type: ["string", "null"], format: "date-time" },
+                        finishedAt: { type: ["string", "null"], format: "date-time" },
+                        nextPageAt: { type: ["string", "null"], format: "date-time" },
+                        lastError: {
+                          anyOf: [
+                            {
+                              type: "object",
+                              properties: {
+                                at: { type: "string", format: "date-time" },
+                                code: { type: "string" },
+                                message: { type: "string" },
+                              },
+                            },
+                            { type: "null" },
+                          ],
+                        },
+                      },
+                    },
+                    { type: "null" },
+                  ],
+                },
+              },
+            },
           },
         },
         FlushReport: {
