@@ -271,6 +271,8 @@ describe("batch-runner CLI", () => {
       ["to-lytics", "0 * * * *"],
     ]);
     expect(logs.at(-1)).toMatchObject({ msg: "stopped" });
+    // The job with an unpinned host key says so on its lines.
+    expect(logs.find((l) => l.job === "events")).toMatchObject({ insecureAcceptAnyHostKey: true });
   });
 
   it("runs as a process through the bin shim", { timeout: 30_000 }, () => {

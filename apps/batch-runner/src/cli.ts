@@ -9,6 +9,7 @@ import type { ImportSummary } from "./jobs/import-activity.ts";
 import { detectAccounts, listFiles } from "./jobs/inspect.ts";
 import {
   connectSource,
+  jobLogger,
   openRuntime,
   profileMapperOf,
   type Runtime,
@@ -224,6 +225,7 @@ async function startCommand(runtime: Runtime, config: LoadedConfig, io: CliIo) {
   const scheduler = createScheduler({
     jobs: config.jobs,
     logger: runtime.logger,
+    jobLogger: (jobId) => jobLogger(runtime.logger, findJob(config, jobId)),
     runJob: async (jobId, signal) => {
       const summary = await runJobOnce(runtime, findJob(config, jobId), { signal });
       return summary;

@@ -11,6 +11,8 @@ export interface SchedulerOptions {
   /** Runs a job once; the signal asks it to stop after the current chunk. */
   runJob(jobId: string, signal: AbortSignal): Promise<unknown>;
   logger: Logger;
+  /** The logger for one job's lines (so a job's warnings, e.g. an unverified host key, are on each). */
+  jobLogger?: (jobId: string) => Logger;
   /** node-cron by default; tests drive ticks with `tick()` instead of waiting for the clock. */
   createTask?: (
     expression: string,
@@ -27,6 +29,7 @@ export type TickOutcome = "ran" | "skipped" | "stopping";
  */
 export function createScheduler(options: SchedulerOptions) {
   const { logger } = options;
+  const loggerOf = (jobId: string) => options.jobLogger?.(jobId) ?? logger.child({ job: jobId });
   const shutdown = new AbortController();
   const running = new Map<string, Promise<void>>();
   const tasks: Array<Pick<ScheduledTask, "start" | "stop" | "destroy">> = [];
@@ -37,7 +40,7 @@ export function createScheduler(options: SchedulerOptions) {
     if (shutdown.signal.aborted) return "stopping";
     const current = running.get(jobId);
     if (current !== undefined) {
-      logger.warn("tick skipped: previous run still in progress", { job: jobId });
+      loggerOf(jobId).warn("tick skipped: previous run still in progress");
       return "skipped";
     }
     const run = (async () => {
@@ -68,7 +71,7 @@ export function createScheduler(options: SchedulerOptions) {
         });
         tasks.push(task);
         void task.start();
-        logger.info("job scheduled", { job: job.id, schedule: job.schedule });
+        loggerOf(job.id).info("job scheduled", { schedule: job.schedule });
       }
     },
     /** Stops the schedule, lets running jobs checkpoint their current chunk, and waits for them. */
