@@ -170,7 +170,7 @@ async function main(): Promise<void> {
       stagingDir: path.join(work, "staging"),
     };
     if (variants.has("stages")) {
-      log("runner pipeline without a database (download, decrypt, parse, default mapping)…");
+      log("file pipeline alone (download, decrypt, parse into events)…");
       measured.push(await measure("stages", spec));
     }
     process.env.BENCH_PGP_PASSPHRASE = fixture.keyring.passphrase;
@@ -225,7 +225,7 @@ function report(
   ];
   const describe: Record<string, string> = {
     stages:
-      "pipeline only: SFTP download + openpgp decrypt + csv-parse + default mapping in memory, no database",
+      "file pipeline only: SFTP download + openpgp decrypt (staged, verified) + csv-parse into events; no mapping, no database",
     pglite: "runner import job, store sink on PGlite",
     postgres: "runner import job, store sink on PostgreSQL",
   };
