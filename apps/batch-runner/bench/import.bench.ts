@@ -202,6 +202,8 @@ async function main(): Promise<void> {
     }
   } finally {
     await sshd.stop();
+    // The baseline's gpg started an agent for the bench key; leave no process behind.
+    await run("gpgconf", ["--homedir", fixture.keyring.home, "--kill", "gpg-agent"]).catch(() => undefined);
   }
   report(fixture, baseline, measured, unavailable);
 }
