@@ -249,9 +249,10 @@ export class CampaignQueue {
         queued >= settings.batchSize ||
         oldest + settings.flushIntervalSeconds * 1000 <= options.now();
       if (!due) break;
+      // The client is made before anything is claimed: entries are in flight only around a call.
+      counted ??= countingCampaignPort(options.port());
       const claim = this.#host.transaction(() => this.#ledger.claim(settings.batchSize));
       await options.persist();
-      counted ??= countingCampaignPort(options.port());
       const before = counted.calls();
       const result = await deliverCampaignBatch(counted.port, job, claim.entries, (outcomes) => {
         this.#settle(outcomes, options.now());
@@ -345,8 +346,8 @@ export class CampaignQueue {
 
   /** Starts the Lytics scan backfill once for a job that asks for it; later configures change nothing. */
   startScan(job: CampaignJob, now: number): void {
-    if (!scansLytics(job)) return;
-    if (this.#ledger.state()?.scan !== undefined && this.#ledger.state()?.scan !== null) return;
+    const scan = this.#ledger.state()?.scan;
+    if (!scansLytics(job) || (scan !== undefined && scan !== null)) return;
     this.#ledger.updateState({ scan: "scanning", scanCursor: "", scanNextAt: now, scanStartedAt: now });
   }
 
