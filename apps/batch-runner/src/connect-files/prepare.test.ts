@@ -122,6 +122,26 @@ describe("prepareConnectFile", { timeout: 60_000 }, () => {
     }
   }, 180_000);
 
+  it("drops staged parts of older versions of the file, and only those", async () => {
+    const source = new FolderSource(path.join(work, "remote"));
+    const remote = (await source.list("/download")).find((file) =>
+      file.name.endsWith("01_091500.txt"),
+    ) as RemoteFile;
+    const parsed = parseConnectFileName(remote.name);
+    if (!parsed.ok) throw new Error(parsed.reason);
+    const stagingDir = path.join(work, "staging-versions");
+    await mkdir(stagingDir, { recursive: true });
+    const older = `${remote.name}.1-2.download`;
+    const otherFile = `${remote.name}.gpg.1-2.download`;
+    await writeFile(path.join(stagingDir, older), "old partial");
+    await writeFile(path.join(stagingDir, otherFile), "another file's partial");
+    const prepared = await prepareConnectFile(source, remote, parsed.file, { stagingDir });
+    expect((await readdir(stagingDir)).sort()).toEqual(
+      [otherFile, `${remote.name}.${remote.size}-${remote.mtimeMs}.download`].sort(),
+    );
+    await prepared.cleanup();
+  });
+
   it("needs a key for an encrypted file and leaves nothing behind", async () => {
     const source = new FolderSource(path.join(work, "remote"));
     const remote = (await source.list("/download")).find((file) =>

@@ -1,4 +1,4 @@
-import { mkdir, open, rm } from "node:fs/promises";
+import { mkdir, open, readdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { BridgeError } from "@responsys-bridge/core";
 import { decryptFile, type PgpKey } from "../pgp/decrypt.ts";
@@ -34,6 +34,7 @@ export async function prepareConnectFile(
   await mkdir(options.stagingDir, { recursive: true });
   // The version (size, mtime) is in the name, so a partial download is only resumed for the same version.
   const base = path.join(options.stagingDir, `${remote.name}.${remote.size}-${remote.mtimeMs}`);
+  await removeOtherVersions(options.stagingDir, remote);
   const downloadPath = `${base}.download`;
   const plaintextPath = `${base}.plain`;
   const encrypted = file.layers[0] === "pgp";
@@ -70,6 +71,18 @@ export async function prepareConnectFile(
     file.layers.includes("zip") ||
     (file.layers.length === 1 && (await startsWithZipSignature(plaintextPath)));
   return { plaintextPath, zip, cleanup: () => rm(plaintextPath, { force: true }) };
+}
+
+/** A partial download of an older version of the same file can never be resumed: drop it. */
+async function removeOtherVersions(stagingDir: string, remote: RemoteFile): Promise<void> {
+  const escaped = remote.name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const staged = new RegExp(`^${escaped}\\.(\\d+)-(\\d+)\\.(download|plain)$`);
+  const current = `${remote.size}-${remote.mtimeMs}`;
+  for (const entry of await readdir(stagingDir)) {
+    const match = staged.exec(entry);
+    if (match && `${match[1]}-${match[2]}` !== current)
+      await rm(path.join(stagingDir, entry), { force: true });
+  }
 }
 
 async function startsWithZipSignature(filePath: string): Promise<boolean> {
