@@ -1,7 +1,9 @@
 // Sandbox helpers for the campaign tests: members on the campaign's list, faults, and what the
 // sandbox recorded and sent. The campaign tests have a sandbox of their own (its faults would
 // otherwise hit other files' calls); helpers still narrow to the emails the calling test made.
+
 import { env } from "cloudflare:workers";
+import { defaultSeed } from "@responsys-bridge/responsys-sandbox";
 import { expect, inject } from "vitest";
 import { readConfig } from "../src/env.ts";
 import { responsysClientFor } from "../src/responsys/client.ts";
@@ -96,4 +98,18 @@ export async function armTriggerFault(fault: Record<string, unknown>): Promise<v
     body: JSON.stringify({ ...fault, match: { api: "Trigger Email", path: TRIGGER_PATH } }),
   });
   expect(response.status).toBe(201);
+}
+
+/**
+ * Replaces the campaign sandbox's data: without its campaigns (`campaigns: false`), or back to the
+ * default seed. Members merged by tests are gone either way.
+ */
+export async function seedCampaignSandbox(options: { campaigns: boolean }): Promise<void> {
+  const seed = options.campaigns ? defaultSeed : { ...defaultSeed, campaigns: [] };
+  const response = await fetch(`${sandbox()}/__sandbox/seed`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(seed),
+  });
+  expect(response.ok, await response.text()).toBe(true);
 }

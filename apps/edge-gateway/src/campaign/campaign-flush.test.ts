@@ -6,6 +6,7 @@ import {
   addMembers,
   armTriggerFault,
   createCampaignAuthorization,
+  seedCampaignSandbox,
   sentCount,
   triggeredRecipients,
   triggerRequests,
@@ -447,6 +448,30 @@ describe("campaign jobs end to end", () => {
     );
     expect(upload).toEqual({ accepted: 0, duplicates: 1, ignored: 1 });
     await flushJob(created.id);
+    expect(await sentCount(email)).toBe(1);
+  });
+
+  // Last in the file: it replaces the sandbox's data.
+  it("sets the job failing and keeps its entries when the campaign is gone, then sends once it is back", async () => {
+    const [email] = uniqueEmails("e2e-gone", 1) as [string];
+    await addMembers(job.authorizationId, [{ email }]);
+    const created = await createCampaignJob();
+    await postHook(created, lyticsEnter(email, minutesIn(1)));
+    await seedCampaignSandbox({ campaigns: false });
+    try {
+      expect(await flushJob(created.id)).toMatchObject({ ok: 0, error: { code: "CAMPAIGN_NOT_FOUND" } });
+      expect(await statusOf(created.id)).toMatchObject({
+        state: "failing",
+        queued: 1,
+        deadLetters: 0,
+        lastError: { code: "CAMPAIGN_NOT_FOUND" },
+      });
+    } finally {
+      await seedCampaignSandbox({ campaigns: true });
+    }
+    await addMembers(job.authorizationId, [{ email }]);
+    expect(await flushJob(created.id)).toMatchObject({ ok: 1, error: null });
+    expect(await statusOf(created.id)).toMatchObject({ state: "running", queued: 0 });
     expect(await sentCount(email)).toBe(1);
   });
 });
