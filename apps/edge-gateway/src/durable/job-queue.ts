@@ -195,6 +195,12 @@ export class JobQueue extends DurableObject<Env> {
       for (const user of users) {
         const projection = projectUser(job, user, receivedAt);
         if (projection.kind === "ignored") {
+          if (projection.code !== "NO_AUDIENCE_EVENT" && projection.eventKey !== null) {
+            if (!this.#store.markSeen(projection.eventKey, now)) {
+              duplicates += 1;
+              continue;
+            }
+          }
           ignored += 1;
           if (projection.code !== "NO_AUDIENCE_EVENT") {
             this.#store.addDeadLetter(

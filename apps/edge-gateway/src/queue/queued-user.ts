@@ -35,7 +35,13 @@ export type QueuedUser = z.infer<typeof queuedUserSchema>;
 
 export type Projection =
   | { kind: "queued"; user: QueuedUser; eventKey: string }
-  | { kind: "ignored"; code: "MISSING_IDENTIFIER" | "INVALID_IDENTIFIER"; reason: string }
+  | {
+      kind: "ignored";
+      code: "MISSING_IDENTIFIER" | "INVALID_IDENTIFIER";
+      reason: string;
+      /** Set when the message names its profile, so a redelivery is a duplicate, not a second dead letter. */
+      eventKey: string | null;
+    }
   | { kind: "ignored"; code: "NO_AUDIENCE_EVENT"; reason: string };
 
 function scalarText(value: unknown): string | null {
@@ -127,11 +133,18 @@ export function projectUser(job: ExportAudienceJob, user: WebhookUser, receivedA
     }
   }
   const match = identifiers[job.matchColumn1] ?? "";
+  // Without a match value the user has no key; Lytics' profile id, when sent, still tells a
+  // redelivery of the same message apart.
+  const unusableKey =
+    user.profileId === null
+      ? null
+      : sha256Hex(`profile:${user.profileId}\u0000${job.audience}\u0000${event.event}\u0000${event.at}`);
   if (match === "") {
     return {
       kind: "ignored",
       code: "MISSING_IDENTIFIER",
       reason: `The user has no value for match column ${job.matchColumn1}.`,
+      eventKey: unusableKey,
     };
   }
   const tooLong = Object.entries(identifiers).find(([, value]) => value.length > MAX_VALUE_LENGTH);
@@ -140,6 +153,7 @@ export function projectUser(job: ExportAudienceJob, user: WebhookUser, receivedA
       kind: "ignored",
       code: "INVALID_IDENTIFIER",
       reason: `The value for ${tooLong[0]} is ${tooLong[1].length} characters long; Responsys takes at most ${MAX_VALUE_LENGTH}.`,
+      eventKey: unusableKey,
     };
   }
   const fields: Record<string, string> = {};

@@ -133,21 +133,25 @@ export class QueueStore {
    * than the user's latest is stale and changes nothing; otherwise the user's queued state becomes
    * this one (coalesced per user).
    */
-  enqueue(user: QueuedUser, eventKey: string | null, now: number): EnqueueResult {
-    // The webhook hot path, in plain SQL on the same database: drizzle builds each statement
-    // anew, which measured ~400 µs per user against ~40 µs here (bench/gateway.measure.ts).
-    // Table and column names are those of ./schema.ts.
-    const storage = this.#db.$client.sql;
-    if (eventKey !== null) {
-      const fresh = storage
+  /** Records an event key; false when it was already taken (a duplicate delivery). */
+  markSeen(eventKey: string, now: number): boolean {
+    return (
+      this.#db.$client.sql
         .exec(
           "INSERT INTO seen_events (event_key, seen_at) VALUES (?, ?) ON CONFLICT (event_key) DO NOTHING RETURNING event_key",
           eventKey,
           now,
         )
-        .toArray();
-      if (fresh.length === 0) return "duplicate";
-    }
+        .toArray().length > 0
+    );
+  }
+
+  enqueue(user: QueuedUser, eventKey: string | null, now: number): EnqueueResult {
+    // The webhook hot path, in plain SQL on the same database: drizzle builds each statement
+    // anew, which measured ~400 µs per user against ~40 µs here (bench/gateway.measure.ts).
+    // Table and column names are those of ./schema.ts.
+    const storage = this.#db.$client.sql;
+    if (eventKey !== null && !this.markSeen(eventKey, now)) return "duplicate";
     const [latest] = storage
       .exec<{ event_time: string }>("SELECT event_time FROM latest_events WHERE key = ?", user.key)
       .toArray();

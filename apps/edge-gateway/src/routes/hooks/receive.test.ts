@@ -71,6 +71,10 @@ describe("accepted payloads", () => {
     expect(page.items).toHaveLength(1);
     expect(page.items[0]?.code).toBe("MISSING_IDENTIFIER");
     expect(page.items[0]?.user.data.user_id).toBe("u-9");
+    // A redelivery of the same batch changes nothing: no second dead letter.
+    const again = await post(id, JSON.stringify(batch));
+    expect(await again.json()).toEqual({ accepted: 0, duplicates: 3, ignored: 0 });
+    expect((await stub.status())?.deadLetters).toBe(1);
   });
 
   it("takes CloudEvents with membership from _segments, authenticated by X-Api-Key", async () => {
@@ -120,9 +124,10 @@ describe("dead letters of unusable users", () => {
     const { id } = await newJob();
     const route = (path: string, init: RequestInit = {}) =>
       exports.default.fetch(`http://gateway/v1/jobs/${id}${path}`, { ...init, headers: admin });
-    const nameless = Array.from({ length: 105 }, (_, index) =>
-      lyticsItem(null, { extra: { user_id: `u${index}` } }),
-    );
+    const nameless = Array.from({ length: 105 }, (_, index) => ({
+      ...lyticsItem(null, { extra: { user_id: `u${index}` } }),
+      id: `profile-${index}`,
+    }));
     expect(await (await post(id, JSON.stringify(nameless))).json()).toEqual({
       accepted: 0,
       duplicates: 0,
