@@ -9,7 +9,6 @@ import { prepareConnectFile } from "../src/connect-files/prepare.ts";
 import { readConnectEvents } from "../src/connect-files/read.ts";
 import { loadPgpKey } from "../src/pgp/decrypt.ts";
 import { connectSftp } from "../src/sftp/sftp-source.ts";
-import { measureRunnerJob } from "./measure-job.ts";
 
 export interface MeasureSpec {
   mode: "stages" | "job";
