@@ -34,12 +34,16 @@ export function uniqueEmails(tag: string, count: number): string[] {
 /** Puts the emails (with first names) on CONTACTS_LIST, the list Welcome_Series sends to. */
 export async function addMembers(
   authorizationId: string,
-  members: { email: string; firstName?: string }[],
+  members: { email: string; firstName?: string; undeliverable?: boolean }[],
 ): Promise<void> {
   const client = responsysClientFor(env, authorizationId, readConfig(env));
   const results = await client.lists.mergeMembers("CONTACTS_LIST", {
-    fieldNames: ["EMAIL_ADDRESS_", "FIRST_NAME"],
-    records: members.map((member) => [member.email, member.firstName ?? ""]),
+    fieldNames: ["EMAIL_ADDRESS_", "FIRST_NAME", "EMAIL_DELIVERABILITY_STATUS_"],
+    records: members.map((member) => [
+      member.email,
+      member.firstName ?? "",
+      member.undeliverable === true ? "U" : "D",
+    ]),
     mergeRule: {
       insertOnNoMatch: true,
       matchColumnName1: "EMAIL_ADDRESS_",

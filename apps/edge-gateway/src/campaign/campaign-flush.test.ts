@@ -84,21 +84,31 @@ describe("campaign flush against the sandbox", () => {
   });
 
   it("dead-letters recipients Responsys refuses, with its message, and sends the rest", async () => {
-    const [member, stranger] = uniqueEmails("refused", 2) as [string, string];
-    await addMembers(job.authorizationId, [{ email: member }]);
+    const [member, stranger, bounced] = uniqueEmails("refused", 3) as [string, string, string];
+    await addMembers(job.authorizationId, [{ email: member }, { email: bounced, undeliverable: true }]);
     const result = await withCampaignQueue(freshObject(), async ({ queue, state, store }) => {
-      queue.take(job, [audienceEvent({ email: member }), audienceEvent({ email: stranger })], Date.now());
+      queue.take(
+        job,
+        [
+          audienceEvent({ email: member }),
+          audienceEvent({ email: stranger }),
+          audienceEvent({ email: bounced }),
+        ],
+        Date.now(),
+      );
       return { report: await flush(queue, state), letters: store.deadLetterPage(0, 10) };
     });
-    expect(result.report).toMatchObject({ users: 2, ok: 1, failed: 1 });
+    expect(result.report).toMatchObject({ users: 3, ok: 1, failed: 2 });
     expect(result.letters).toMatchObject([
       {
         code: "NO_RECIPIENT_FOUND",
         reason: "NO_RECIPIENT_FOUND: Recipient Not Found",
         user: { email: stranger },
       },
+      { code: "RECIPIENT_STATUS_UNDELIVERABLE", user: { email: bounced } },
     ]);
     expect(await sentCount(member)).toBe(1);
+    expect(await sentCount(bounced)).toBe(0);
   });
 
   it("dead-letters a trigger whose connection dropped after sending, never resends it, and replays it once on request", async () => {
