@@ -58,14 +58,13 @@ type ReadyJob = { state: NonNullable<ReturnType<QueueStore["state"]>>; job: Queu
  * coalesces them per user in SQLite, and flushes them to Responsys from a single alarm.
  */
 export class JobQueue extends DurableObject<Env> {
+  readonly #db: QueueDatabase;
   readonly #store: QueueStore;
   /** Export to Campaign jobs keep their entries in the campaign ledger, beside the same store. */
   readonly #campaign: CampaignQueue;
   #flushing: Promise<FlushReport> | undefined;
   readonly #knownTables: KnownTables = new Set();
   #job: { parsed: QueueJob | null } | undefined;
-
-  readonly #db: QueueDatabase;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -111,13 +110,15 @@ export class JobQueue extends DurableObject<Env> {
   /** Deletes everything this object holds, alarm included. */
   async destroy(): Promise<void> {
     await this.#flushing?.catch(() => undefined);
-    await this.ctx.storage.deleteAlarm();
-    await this.ctx.storage.deleteAll();
-    // The object lives on until evicted: recreate the empty schema so later calls (a late webhook)
-    // find an unconfigured job (404) instead of missing tables.
-    await migrate(this.#db, jobQueueMigrations);
-    this.#knownTables.clear();
-    this.#job = undefined;
+    // Nothing else runs in between: a webhook must find the old job or none, never missing tables.
+    await this.ctx.blockConcurrencyWhile(async () => {
+      await this.ctx.storage.deleteAlarm();
+      await this.ctx.storage.deleteAll();
+      // The object lives on until evicted: the empty schema makes it an unconfigured job (404).
+      await migrate(this.#db, jobQueueMigrations);
+      this.#knownTables.clear();
+      this.#job = undefined;
+    });
   }
 
   // ---- webhook ingest ----
