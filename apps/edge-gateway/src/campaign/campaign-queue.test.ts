@@ -107,6 +107,29 @@ describe("CampaignQueue ledger", () => {
   });
 });
 
+describe("CampaignQueue.replay of webhook dead letters", () => {
+  it("keeps an enter that still has no email, and takes a readable one through the ledger", async () => {
+    const outcomes = await withCampaignQueue(freshObject(), ({ queue, store }) => {
+      queue.take(job, [audienceEvent({ first_name: "No email" }, { at: minutesIn(1) })], NOW);
+      const [letter] = store.deadLetterPage(0, 10);
+      if (letter === undefined) throw new Error("no dead letter");
+      const still = queue.replay(job, letter, NOW);
+      // The same user, as a person might fix it, twice: one entry.
+      const fixed = { ...letter, user: audienceEvent({ email: "c@x.io" }, { at: minutesIn(1) }) };
+      return {
+        still,
+        first: queue.replay(job, fixed, NOW),
+        again: queue.replay(job, fixed, NOW),
+        pending: queue.pendingCount(),
+      };
+    });
+    expect(outcomes.still).toMatchObject({ kind: "still_failing", code: "MISSING_IDENTIFIER" });
+    expect(outcomes.first).toEqual({ kind: "replayed" });
+    expect(outcomes.again).toEqual({ kind: "replayed" });
+    expect(outcomes.pending).toBe(1);
+  });
+});
+
 describe("CampaignQueue.dueAt", () => {
   it("is the oldest entry's interval, now for a full batch, the next scan page, or nothing", async () => {
     const settings = { batchSize: 2, flushIntervalSeconds: 600 };
