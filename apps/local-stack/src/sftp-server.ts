@@ -196,6 +196,8 @@ function serveReadOnly(sftp: SFTPWrapper, root: string, log: (line: string) => v
     sftp.on(event, (reqId: number) => denied(reqId));
   }
   sftp.on("READLINK", (reqId) => sftp.status(reqId, STATUS_CODE.OP_UNSUPPORTED));
+  // OpenSSH's sftp sends EOF and waits for the channel to close before it exits.
+  sftp.on("end", () => sftp.end());
   sftp.on("close", () => {
     for (const entry of handles.values()) if (entry.kind === "file") void entry.file.close().catch(() => {});
     handles.clear();

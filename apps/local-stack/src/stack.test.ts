@@ -45,16 +45,16 @@ describe("local stack", () => {
   it("delivers a Lytics enter webhook to the sandbox's list after a forced flush", async () => {
     const user = demoUser(7);
     const job = stack.provisioned.audienceJob;
-    const answer = await stack.admin.postWebhook(
-      job.id,
-      job.webhookSecret,
-      audienceWebhook(user, AUDIENCE_SLUG, "enter", Date.now(), [AUDIENCE_SLUG]),
-    );
+    const webhook = audienceWebhook(user, AUDIENCE_SLUG, "enter", Date.now(), [AUDIENCE_SLUG]);
+    const answer = await stack.admin.postWebhook(job.id, job.webhookSecret, webhook);
     expect(answer).toEqual({ accepted: 1, duplicates: 0, ignored: 0 });
     const flushed = await stack.admin.flush(job.id);
     expect(flushed.ok).toBe(1);
     const members = stack.sandbox.sandbox.state.members("CONTACTS_LIST");
     expect(members.map((member) => member.EMAIL_ADDRESS_)).toContain(user.email);
+    // Lytics retries deliveries: the same event again is a duplicate, as the README shows.
+    const retried = await stack.admin.postWebhook(job.id, job.webhookSecret, webhook);
+    expect(retried).toEqual({ accepted: 0, duplicates: 1, ignored: 0 });
   });
 
   it("imported the PGP-encrypted Connect files over SFTP with the pinned host key", async () => {
