@@ -27,7 +27,7 @@ export const segmentEventSchema = z.looseObject({
 });
 export type SegmentEvent = z.infer<typeof segmentEventSchema>;
 
-/** A user profile as Lytics sends it in `data`: any fields, plus the two audience fields we read. */
+/** A user profile as Lytics sends it in `data`: whatever fields it has, plus the two audience fields we read. */
 export const userDataSchema = z.looseObject({
   segment_events: z.array(segmentEventSchema).nullish(),
   _segments: z.array(z.string()).nullish(),
