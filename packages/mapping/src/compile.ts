@@ -12,15 +12,24 @@ function fieldReader(name: string): Evaluator {
   const path = name.includes(".") ? name.split(".") : undefined;
   return (ctx: EvalContext) => {
     const event = ctx.event;
-    if (Object.hasOwn(event, name)) return event[name];
-    if (path === undefined) return undefined;
-    let value: unknown = event;
-    for (const step of path) {
-      if (typeof value !== "object" || value === null || !Object.hasOwn(value, step)) return undefined;
-      value = Reflect.get(value, step);
+    // Most misses are plain absent fields: only a value found needs the own-property check.
+    const value = event[name];
+    if (value === undefined) {
+      if (path === undefined || Object.hasOwn(event, name)) return undefined;
+    } else if (Object.hasOwn(event, name)) {
+      return value;
     }
-    return value;
+    return path === undefined ? undefined : readPath(event, path);
   };
+}
+
+function readPath(event: Readonly<Record<string, unknown>>, path: readonly string[]): unknown {
+  let value: unknown = event;
+  for (const step of path) {
+    if (typeof value !== "object" || value === null || !Object.hasOwn(value, step)) return undefined;
+    value = Reflect.get(value, step);
+  }
+  return value;
 }
 
 /** Compiles an expression to a closure once, checking function names and argument counts. */

@@ -5,6 +5,7 @@
 import { md5Hex, sha256Hex } from "@responsys-bridge/core";
 import { parseEmailAddress } from "./email-address.ts";
 import { parseWithGoLayout } from "./go-layout.ts";
+import { memoized } from "./memo.ts";
 import { lyticsHash } from "./siphash.ts";
 import { civilDate, dayOfWeek, hourOfDay, parseDateMath, parseDateText, toTimeMs } from "./time.ts";
 import { urlMain } from "./url-main.ts";
@@ -116,6 +117,8 @@ function contains(haystack: unknown, needle: unknown): boolean {
   const text = scalarText(haystack);
   return text?.includes(wanted) ?? false;
 }
+
+const cachedLyticsHash = memoized(lyticsHash);
 
 const hourOfWeek = (ms: number): number => dayOfWeek(ms) * 24 + hourOfDay(ms);
 const monthOfYear = (ms: number): number => civilDate(ms).month;
@@ -239,12 +242,14 @@ export const FUNCTIONS: Readonly<Record<string, FunctionDef>> = {
   totimestamp: dateFunction((ms) => Math.floor(ms / 1000)),
 
   // Text.
-  email: stringFunction((text) => {
-    const address = parseEmailAddress(text);
-    return address === undefined ? undefined : `${address.local}@${address.domain}`.toLowerCase();
-  }),
-  emaildomain: stringFunction((text) => parseEmailAddress(text.toLowerCase())?.domain),
-  urlmain: stringFunction(urlMain),
+  email: stringFunction(
+    memoized((text) => {
+      const address = parseEmailAddress(text);
+      return address === undefined ? undefined : `${address.local}@${address.domain}`.toLowerCase();
+    }),
+  ),
+  emaildomain: stringFunction(memoized((text) => parseEmailAddress(text.toLowerCase())?.domain)),
+  urlmain: stringFunction(memoized(urlMain)),
   tolower: {
     minArgs: 1,
     maxArgs: 1,
@@ -266,8 +271,8 @@ export const FUNCTIONS: Readonly<Record<string, FunctionDef>> = {
         return t === undefined || s === undefined ? undefined : t.split(s);
       },
   },
-  hash: hashOf(lyticsHash),
-  "hash.sip": hashOf(lyticsHash),
+  hash: hashOf(cachedLyticsHash),
+  "hash.sip": hashOf(cachedLyticsHash),
   "hash.md5": hashOf(md5Hex),
   "hash.sha256": hashOf(sha256Hex),
 

@@ -18,6 +18,7 @@ import { BridgeError } from "@responsys-bridge/core";
 import { compileExpr, formatExpr } from "./compile.ts";
 import type { EvalContext, Evaluator, ValueType } from "./functions.ts";
 import { lqlParseError } from "./lexer.ts";
+import { isTimed } from "./merge-rules.ts";
 import { type Expr, parseMappingSyntax, type SelectItem } from "./parser.ts";
 import { isoFromMs, toTimeMs } from "./time.ts";
 import { firstOf, isMissing, scalarText, textMembers, toNumber } from "./values.ts";
@@ -72,10 +73,14 @@ export interface Mapping {
 export class EventContext implements EvalContext {
   private isoText: string | undefined;
 
+  /** `iso`, when given, is the event's own canonical text of `ts`, so it is not printed again. */
   constructor(
     readonly event: Readonly<Record<string, unknown>>,
     readonly ts: number,
-  ) {}
+    iso?: string,
+  ) {
+    this.isoText = iso;
+  }
 
   /** The event time as ISO 8601, or undefined when the event has no time. */
   get iso(): string | undefined {
@@ -100,7 +105,20 @@ export interface FieldPlan {
    * valuect only: the keys the event counts, without building the one-event map. applyEvent uses
    * it to skip a temporary object per event (integer keys such as hour of week make it large).
    */
-  readonly countedKeys: ((ctx: EventContext) => string | readonly string[] | undefined) | undefined;
+  readonly countedKeys: Members | undefined;
+  /** []string only: the members the event adds, unsorted (a set adds one member without a list). */
+  readonly members: Members | undefined;
+  /** map[string]time only: the key and the time the event writes, without a one-key object. */
+  readonly timedEntry: TimedEntry | undefined;
+}
+
+/** Text members an event gives: one, several (maybe repeated), or undefined for none. */
+export type Members = (ctx: EventContext) => string | readonly string[] | undefined;
+
+export interface TimedEntry {
+  readonly key: (ctx: EventContext) => string | undefined;
+  /** ISO 8601 time. */
+  readonly time: (ctx: EventContext) => string | undefined;
 }
 
 /**
@@ -120,10 +138,18 @@ export interface CompiledMapping {
   readonly plans: readonly FieldPlan[];
   /** Plans without a groupable condition, tested on every event. */
   readonly ungrouped: readonly number[];
+  /** The same, split: plans without any condition, and plans whose condition must be evaluated. */
+  readonly unconditional: readonly number[];
+  readonly conditional: readonly number[];
   readonly groups: readonly ConditionGroup[];
   /** The plans of the BY fields, in order. */
   readonly identities: readonly FieldPlan[];
   readonly fieldNames: ReadonlySet<string>;
+  /** Plan index by field name. */
+  readonly indexOf: ReadonlyMap<string, number>;
+  /** The plans whose rule reads the event times kept in `_updated`, and their names. */
+  readonly timed: readonly number[];
+  readonly timedNames: ReadonlySet<string>;
 }
 
 const compiledMappings = new WeakMap<Mapping, CompiledMapping>();
@@ -168,7 +194,20 @@ function compileMapping(
     .map((name) => plans.find((plan) => plan.field.name === name))
     .filter((plan) => plan !== undefined);
   const fieldNames = new Set(plans.map((plan) => plan.field.name));
-  return { plans, ungrouped, groups: [...groups.values()], identities, fieldNames };
+  const indexOf = new Map(plans.map((plan, index) => [plan.field.name, index]));
+  const timed = plans.flatMap((plan, index) => (isTimed(plan.field) ? [index] : []));
+  return {
+    plans,
+    ungrouped,
+    unconditional: ungrouped.filter((index) => plans[index]?.when === undefined),
+    conditional: ungrouped.filter((index) => plans[index]?.when !== undefined),
+    groups: [...groups.values()],
+    identities,
+    fieldNames,
+    indexOf,
+    timed,
+    timedNames: new Set(timed.map((index) => plans[index]?.field.name ?? "")),
+  };
 }
 
 /** The compiled form of a mapping made by parseMapping(). */
@@ -190,6 +229,13 @@ function sortedMembers(value: unknown): string[] | undefined {
   if (members.length === 0) return undefined;
   if (members.length === 1) return members;
   return [...new Set(members)].sort();
+}
+
+/** The text members of a value as Members gives them: a scalar needs no list. */
+function membersOf(value: unknown): string | readonly string[] | undefined {
+  if (!Array.isArray(value)) return scalarText(value);
+  const members = textMembers(value);
+  return members.length === 0 ? undefined : members;
 }
 
 function timeIso(ctx: EventContext, value: unknown): string | undefined {
@@ -230,7 +276,9 @@ interface Planned {
   readonly kind: FieldKind;
   readonly merge: MergeRule;
   readonly share: Share;
-  readonly countedKeys?: FieldPlan["countedKeys"];
+  readonly countedKeys?: Members;
+  readonly members?: Members;
+  readonly timedEntry?: TimedEntry;
 }
 
 const AGGREGATES = new Set(["count", "set", "valuect", "max", "min", "map", "maptime"]);
@@ -266,16 +314,16 @@ function planAggregate(expr: Expr & { type: "call" }, stated: FieldKind | undefi
     }
     case "set": {
       const arg = compileExpr(argOf(expr, 0)).evaluate;
-      return { kind: "[]string", merge: "union", share: (ctx) => sortedMembers(arg(ctx)) };
+      return {
+        kind: "[]string",
+        merge: "union",
+        share: (ctx) => sortedMembers(arg(ctx)),
+        members: (ctx) => membersOf(arg(ctx)),
+      };
     }
     case "valuect": {
       const arg = compileExpr(argOf(expr, 0)).evaluate;
-      const countedKeys = (ctx: EventContext): string | readonly string[] | undefined => {
-        const value = arg(ctx);
-        if (!Array.isArray(value)) return scalarText(value);
-        const keys = textMembers(value);
-        return keys.length === 0 ? undefined : keys;
-      };
+      const countedKeys: Members = (ctx) => membersOf(arg(ctx));
       const share: Share = (ctx) => {
         const keys = countedKeys(ctx);
         if (keys === undefined) return undefined;
@@ -332,12 +380,16 @@ function planAggregate(expr: Expr & { type: "call" }, stated: FieldKind | undefi
       };
       if (timed) {
         const read = value?.evaluate;
+        const timedEntry: TimedEntry = {
+          key: keyOf,
+          time: read === undefined ? (ctx) => ctx.iso : (ctx) => timeIso(ctx, read(ctx)),
+        };
         const share: Share = (ctx) => {
           const k = keyOf(ctx);
-          const iso = read === undefined ? ctx.iso : timeIso(ctx, read(ctx));
+          const iso = timedEntry.time(ctx);
           return k === undefined || iso === undefined ? undefined : { [k]: iso };
         };
-        return { kind: "map[string]time", merge: "latest_per_key", share };
+        return { kind: "map[string]time", merge: "latest_per_key", share, timedEntry };
       }
       const read = value?.evaluate ?? (() => undefined);
       const share: Share = (ctx) => {
@@ -391,10 +443,12 @@ function planItem(item: SelectItem): Planned {
     const pos = item.kind?.pos ?? expr.pos;
     throw lqlParseError(`KIND ${kind} needs map(), maptime() or valuect() as the expression`, pos);
   }
+  const value = compiled.evaluate;
   return {
     kind,
     merge: kind === "[]string" ? "union" : "latest",
-    share: convertedShare(kind, compiled.evaluate),
+    share: convertedShare(kind, value),
+    ...(kind === "[]string" ? { members: (ctx: EventContext) => membersOf(value(ctx)) } : {}),
   };
 }
 
@@ -425,7 +479,14 @@ export function parseMapping(lql: string): Mapping {
       shortDesc: item.shortDesc,
       longDesc: item.longDesc,
     });
-    compiled.push({ field, when, share: planned.share, countedKeys: planned.countedKeys });
+    compiled.push({
+      field,
+      when,
+      share: planned.share,
+      countedKeys: planned.countedKeys,
+      members: planned.members,
+      timedEntry: planned.timedEntry,
+    });
   }
   for (const identity of syntax.by) {
     if (!seen.has(identity.field)) {

@@ -15,11 +15,11 @@ export function isRecord(value: JsonValue | undefined): value is JsonRecord {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function isStringList(value: JsonValue | undefined): value is readonly string[] {
+export function isStringList(value: JsonValue | undefined): value is readonly string[] {
   return Array.isArray(value) && value.every((item) => typeof item === "string");
 }
 
-function invalid(field: MappingField, value: JsonValue, why: string): BridgeError {
+export function invalid(field: MappingField, value: JsonValue, why: string): BridgeError {
   return new BridgeError({
     code: "INVALID_PROFILE",
     message: `profile field ${field.name} holds ${JSON.stringify(value)}, but the mapping makes it ${field.kind} (${why})`,
@@ -40,7 +40,7 @@ function timeOf(field: MappingField, value: JsonValue): number {
 }
 
 /** Orders two ISO times; canonical 24-character forms compare as text, without parsing. */
-function compareIso(field: MappingField, a: JsonValue, b: JsonValue): number {
+export function compareIso(field: MappingField, a: JsonValue, b: JsonValue): number {
   if (typeof a === "string" && typeof b === "string" && a.length === 24 && b.length === 24) {
     return a < b ? -1 : a > b ? 1 : 0;
   }
@@ -65,7 +65,7 @@ function union(field: MappingField, a: JsonValue, b: JsonValue): JsonValue {
   return [...a, ...missing].sort();
 }
 
-function sortedHas(list: readonly JsonValue[], item: string): boolean {
+export function sortedHas(list: readonly JsonValue[], item: string): boolean {
   let lo = 0;
   let hi = list.length - 1;
   while (lo <= hi) {
@@ -79,7 +79,7 @@ function sortedHas(list: readonly JsonValue[], item: string): boolean {
 }
 
 /** Which of two timed values is later: event time first, then the text of the value for ties. */
-function secondWins(
+export function secondWins(
   field: MappingField,
   a: JsonValue,
   at: JsonValue | undefined,
@@ -100,7 +100,7 @@ function secondWins(
  * Combines two present values of a field whose rule needs no times. Returns `a` itself when `b`
  * changes nothing, so callers can skip copying.
  */
-function mergeValue(field: MappingField, a: JsonValue, b: JsonValue): JsonValue {
+export function mergeValue(field: MappingField, a: JsonValue, b: JsonValue): JsonValue {
   switch (field.merge) {
     case "sum":
       return numberOf(field, a) + numberOf(field, b);
@@ -140,7 +140,7 @@ export function isTimed(field: MappingField): boolean {
 }
 
 /** map[string]value: per key, the value with the later time; returns the merged values and times. */
-function mergeValuesPerKey(
+export function mergeValuesPerKey(
   field: MappingField,
   a: JsonValue,
   at: JsonValue | undefined,
@@ -237,25 +237,60 @@ export function countInto(
   counts: Record<string, JsonValue>,
   keys: string | readonly string[],
 ): void {
-  for (const key of typeof keys === "string" ? [keys] : keys) {
-    const current = counts[key];
-    counts[key] = (current === undefined ? 0 : numberOf(field, current)) + 1;
-  }
+  if (typeof keys === "string") countOne(field, counts, keys);
+  else for (const key of keys) countOne(field, counts, key);
 }
 
-/** A copy of a map[string]intsum with one more count for each key. */
-export function addCounts(
-  field: MappingField,
-  stored: JsonValue,
-  keys: string | readonly string[],
-): JsonValue {
-  const counts: Record<string, JsonValue> = { ...recordOf(field, stored) };
-  countInto(field, counts, keys);
-  return counts;
+function countOne(field: MappingField, counts: Record<string, JsonValue>, key: string): void {
+  const current = counts[key];
+  counts[key] = (current === undefined ? 0 : numberOf(field, current)) + 1;
 }
 
 export function keyTimes(value: JsonValue, iso: string): JsonValue {
   const times: Record<string, JsonValue> = {};
   if (isRecord(value)) for (const key of Object.keys(value)) times[key] = iso;
   return times;
+}
+
+/**
+ * `stored` united with the members an event gives, as a new sorted list; undefined when they add
+ * nothing. The same as union() with the event's sorted members, without building them first.
+ */
+export function unionMembers(
+  field: MappingField,
+  stored: JsonValue,
+  members: string | readonly string[],
+): string[] | undefined {
+  if (!Array.isArray(stored)) throw invalid(field, stored, "expected a list of strings");
+  const list: readonly JsonValue[] = stored;
+  let missing: string[] | undefined;
+  if (typeof members === "string") {
+    if (!sortedHas(list, members)) missing = [members];
+  } else {
+    for (const member of members) {
+      if (sortedHas(list, member) || missing?.includes(member)) continue;
+      if (missing === undefined) missing = [member];
+      else missing.push(member);
+    }
+  }
+  if (missing === undefined) return undefined;
+  if (!isStringList(stored)) throw invalid(field, stored, "expected a list of strings");
+  return [...stored, ...missing].sort();
+}
+
+/** Adds members to a sorted set this caller owns, in place, keeping it sorted and without repeats. */
+export function addMembers(set: string[], members: string | readonly string[]): void {
+  if (typeof members === "string") addMember(set, members);
+  else for (const member of members) addMember(set, member);
+}
+
+function addMember(set: string[], member: string): void {
+  let lo = 0;
+  let hi = set.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((set[mid] ?? "") < member) lo = mid + 1;
+    else hi = mid;
+  }
+  if (set[lo] !== member) set.splice(lo, 0, member);
 }

@@ -11,6 +11,7 @@
 // ties do not depend on order. Replaying an event twice changes only the counters (sum rules).
 
 import { BridgeError } from "@responsys-bridge/core";
+import { Draft } from "./draft.ts";
 import { eventTime } from "./event-time.ts";
 import {
   type CompiledMapping,
@@ -20,18 +21,8 @@ import {
   type JsonValue,
   type Mapping,
 } from "./mapping.ts";
-import {
-  addCounts,
-  canonicalProfile,
-  countInto,
-  isTimed,
-  keyTimes,
-  mergeField,
-  type Profile,
-  recordOf,
-  timesOf,
-  UPDATED_KEY,
-} from "./merge-rules.ts";
+import { canonicalProfile, keyTimes, mergeField, type Profile, timesOf, UPDATED_KEY } from "./merge-rules.ts";
+import { parseCanonicalIso } from "./time.ts";
 import { isTruthy } from "./values.ts";
 
 export { type Profile, UPDATED_KEY };
@@ -108,6 +99,12 @@ function contextOf(event: Readonly<Record<string, unknown>>): EventContext {
       retryable: false,
     });
   }
+  // Events usually carry their time in the canonical form: read it by hand and keep the text.
+  const raw = event._ts;
+  if (typeof raw === "string") {
+    const ms = parseCanonicalIso(raw);
+    if (ms !== undefined) return new EventContext(event, ms, raw);
+  }
   return new EventContext(event, eventTime(event));
 }
 
@@ -174,61 +171,14 @@ export function applyEvent(
   event: Readonly<Record<string, unknown>>,
   mapping: Mapping,
 ): Profile {
-  assertProfile(profile, "the profile");
-  const ctx = contextOf(event);
-  const compiled = compiledMapping(mapping);
-  const plans = compiled.plans;
-  // Same result as mergeProfiles(profile, eventProfile(event)), without building the share first.
-  const timesBefore = timesOf(profile);
-  let times: Record<string, JsonValue> | undefined;
-  const ownTimes = (): Record<string, JsonValue> => {
-    times ??= { ...timesBefore };
-    return times;
-  };
-  const values: (JsonValue | undefined)[] = [];
-  let changed = false;
-  let added = false;
-  for (const i of activePlans(compiled, ctx)) {
-    const plan = plans[i];
-    if (plan === undefined) continue;
-    const field = plan.field;
-    const before = profile[field.name];
-    if (plan.countedKeys !== undefined && before !== undefined && before !== null) {
-      const keys = plan.countedKeys(ctx);
-      if (keys === undefined) continue;
-      values[i] = addCounts(field, before, keys);
-      changed = true;
-      continue;
-    }
-    const value = plan.share(ctx);
-    if (value === undefined) continue;
-    let time: JsonValue | undefined;
-    if (ctx.iso !== undefined && isTimed(field))
-      time = field.merge === "latest" ? ctx.iso : keyTimes(value, ctx.iso);
-    const after = mergeField(field, before, timesBefore[field.name], value, time, ownTimes);
-    if (after === before) continue;
-    values[i] = after;
-    changed = true;
-    if (before === undefined) added = true;
-  }
-  if (!changed && times === undefined) return profile;
-  if (added || (times !== undefined && !(UPDATED_KEY in profile)))
-    return canonicalProfile(plans, profile, values, times);
-  // Only existing keys change: a clone keeps the shape, which is the fast path.
-  const out: Record<string, JsonValue> = { ...profile };
-  for (let i = 0; i < values.length; i++) {
-    const value = values[i];
-    const name = plans[i]?.field.name;
-    if (value !== undefined && name !== undefined) out[name] = value;
-  }
-  if (times !== undefined) out[UPDATED_KEY] = times;
-  return out;
+  return applyEvents(profile, [event], mapping);
 }
 
 /**
  * The profile after several events of one user, in order. The same result as applying them one by
- * one with applyEvent(), and just as pure, but faster: it copies the profile and each counted map
- * once and then updates its own copies in place.
+ * one with applyEvent(), and just as pure, but faster: the profile is read once, each map or set
+ * is copied at most once and then updated in place, and the result is built once. Returns
+ * `profile` itself when the events change nothing.
  */
 export function applyEvents(
   profile: Profile,
@@ -236,51 +186,9 @@ export function applyEvents(
   mapping: Mapping,
 ): Profile {
   assertProfile(profile, "the profile");
-  const compiled = compiledMapping(mapping);
-  const plans = compiled.plans;
-  const out: Record<string, JsonValue> = { ...profile };
-  // Counted maps this call made itself, so they may be changed in place.
-  const ownedCounts = new Map<JsonValue, Record<string, JsonValue>>();
-  let times: Record<string, JsonValue> | undefined;
-  const ownTimes = (): Record<string, JsonValue> => {
-    times ??= { ...timesOf(profile) };
-    return times;
-  };
-  let added = false;
-  for (const event of events) {
-    const ctx = contextOf(event);
-    const timesNow = times ?? timesOf(profile);
-    for (const i of activePlans(compiled, ctx)) {
-      const plan = plans[i];
-      if (plan === undefined) continue;
-      const field = plan.field;
-      const name = field.name;
-      const before = out[name];
-      if (plan.countedKeys !== undefined && before !== undefined && before !== null) {
-        const keys = plan.countedKeys(ctx);
-        if (keys === undefined) continue;
-        let counts = ownedCounts.get(before);
-        if (counts === undefined) {
-          counts = { ...recordOf(field, before) };
-          ownedCounts.set(counts, counts);
-          out[name] = counts;
-        }
-        countInto(field, counts, keys);
-        continue;
-      }
-      const value = plan.share(ctx);
-      if (value === undefined) continue;
-      let time: JsonValue | undefined;
-      if (ctx.iso !== undefined && isTimed(field))
-        time = field.merge === "latest" ? ctx.iso : keyTimes(value, ctx.iso);
-      const after = mergeField(field, before, timesNow[name], value, time, ownTimes);
-      if (after === before) continue;
-      if (before === undefined) added = true;
-      out[name] = after;
-    }
-  }
-  if (times !== undefined) out[UPDATED_KEY] = times;
-  return added ? canonicalProfile(plans, out, [], undefined) : out;
+  const draft = new Draft(compiledMapping(mapping), profile);
+  for (const event of events) draft.apply(contextOf(event));
+  return draft.profile();
 }
 
 /** The identity an event belongs to: the first BY field it gives a value for, or undefined. */

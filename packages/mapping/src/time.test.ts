@@ -1,6 +1,15 @@
 import { describe, expect, it } from "vitest";
+import { seededRandom } from "../test/fixtures/event-mix.ts";
 import { parseWithGoLayout } from "./go-layout.ts";
-import { civilDate, dayOfWeek, hourOfDay, isoFromMs, parseDateMath, parseDateText } from "./time.ts";
+import {
+  civilDate,
+  dayOfWeek,
+  hourOfDay,
+  isoFromMs,
+  parseCanonicalIso,
+  parseDateMath,
+  parseDateText,
+} from "./time.ts";
 
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
 
@@ -42,6 +51,42 @@ describe("parseDateText", () => {
     "",
   ])("rejects %j", (text) => {
     expect(parseDateText(text)).toBeUndefined();
+  });
+});
+
+describe("parseCanonicalIso (the hand-read fast path for event times)", () => {
+  it("agrees with Date.parse and round-trips through isoFromMs over 5,000 random times", () => {
+    const random = seededRandom(3);
+    for (let i = 0; i < 5000; i++) {
+      // 1900 to 2100, so leap days, century years and pre-1970 times are all covered.
+      const ms = Math.floor(-2_208_988_800_000 + random() * 6_311_433_600_000);
+      const text = new Date(ms).toISOString();
+      expect(parseCanonicalIso(text)).toBe(ms);
+      expect(isoFromMs(ms)).toBe(text);
+    }
+  });
+
+  it.each([
+    "2026-02-29T00:00:00.000Z",
+    "2026-04-31T00:00:00.000Z",
+    "2026-13-01T00:00:00.000Z",
+    "2026-00-10T00:00:00.000Z",
+    "2026-01-10T24:00:00.000Z",
+    "2026-01-10T10:60:00.000Z",
+    "2026-01-10T10:00:60.000Z",
+    "2026-01-10T10:00:00.00aZ",
+    "2026-01-10 10:00:00.000Z",
+    "2026-01-10T10:00:00.000+",
+    "2026-01-10T10:00:00Z",
+    "+02026-01-10T10:00:00Z",
+  ])("leaves %s to the general parser", (text) => {
+    expect(parseCanonicalIso(text)).toBeUndefined();
+  });
+
+  it("reads leap days of leap years", () => {
+    expect(parseCanonicalIso("2024-02-29T23:59:59.999Z")).toBe(Date.parse("2024-02-29T23:59:59.999Z"));
+    expect(parseCanonicalIso("2000-02-29T00:00:00.000Z")).toBe(Date.parse("2000-02-29T00:00:00.000Z"));
+    expect(parseCanonicalIso("1900-02-29T00:00:00.000Z")).toBeUndefined();
   });
 });
 

@@ -31,6 +31,9 @@ export function nonEmptyString(value: unknown): string | undefined {
   return typeof value === "string" && value !== "" ? value : undefined;
 }
 
+// Hours, weekdays and months become map keys on every event; their text is made once.
+const SMALL_INTEGERS = Array.from({ length: 256 }, (_, n) => String(n));
+
 /**
  * The text form of a scalar, used for set members, valuect and map keys and string fields:
  * numbers in decimal, booleans as true/false, times as ISO 8601. Lists, objects and nil give undefined.
@@ -40,6 +43,8 @@ export function scalarText(value: unknown): string | undefined {
     case "string":
       return value === "" ? undefined : value;
     case "number":
+      if (Number.isInteger(value) && value >= 0 && value < SMALL_INTEGERS.length)
+        return SMALL_INTEGERS[value];
       return Number.isFinite(value) ? String(value) : undefined;
     case "bigint":
     case "boolean":
