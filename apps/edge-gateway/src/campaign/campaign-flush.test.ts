@@ -215,6 +215,7 @@ describe("campaign flush against the sandbox", () => {
 type CreatedJob = { id: string; webhookUrl: string; webhookSecret: string };
 type Status = {
   state: string;
+  lastFlush: { users: number; ok: number; failed: number } | null;
   queued: number;
   totals: Record<string, number>;
   lastError: { code: string } | null;
@@ -459,6 +460,26 @@ describe("campaign jobs end to end", () => {
     expect(upload).toEqual({ accepted: 0, duplicates: 1, ignored: 1 });
     await flushJob(created.id);
     expect(await sentCount(email)).toBe(1);
+  });
+
+  it("dead-letters entries a restarted job object finds in flight, and says so in the last flush", async () => {
+    const [email] = uniqueEmails("e2e-restart", 1) as [string];
+    await addMembers(job.authorizationId, [{ email }]);
+    const created = await createCampaignJob();
+    await postHook(created, lyticsEnter(email, minutesIn(1)));
+    const stub = jobQueueOf(env, created.id);
+    // As a flush leaves them when the object stops during the trigger call.
+    await runInDurableObject(stub, (_instance, state) => {
+      state.storage.sql.exec("UPDATE campaign_entries SET state = 'in_flight', batch = 1");
+    });
+    await evictDurableObject(stub);
+    expect(await flushJob(created.id)).toMatchObject({ users: 1, ok: 0, failed: 1, error: null });
+    const status = await statusOf(created.id);
+    expect(status).toMatchObject({ queued: 0, deadLetters: 1, lastFlush: { users: 1, ok: 0, failed: 1 } });
+    expect((await deadLettersOf(created.id)).items).toMatchObject([
+      { code: "AMBIGUOUS_DELIVERY", user: { email } },
+    ]);
+    expect(await triggerRequests([email])).toHaveLength(0);
   });
 
   // Last in the file: it replaces the sandbox's data.

@@ -292,7 +292,7 @@ export class JobQueue extends DurableObject<Env> {
     this.#store.prune(started);
     if (job.kind === "campaign") await this.#flushCampaign(job.job, force, config, report);
     else await this.#flushExport(job.job, force, config, report);
-    if (report.batches > 0 || report.error !== null) {
+    if (report.batches > 0 || report.users > 0 || report.error !== null) {
       const lastFlush: FlushRecord = {
         at: started,
         users: report.users,
@@ -371,13 +371,16 @@ export class JobQueue extends DurableObject<Env> {
     config: GatewayConfig,
     report: FlushReport,
   ): Promise<void> {
-    // The Lytics scan backfill takes one page per alarm; its own backoff lives in the ledger.
-    await this.#campaign.scanStep({
-      job,
-      fetch: (request) => fetch(request),
-      now: Date.now,
-      maxQueuedUsers: config.maxQueuedUsers,
-    });
+    // The Lytics scan backfill takes one page per alarm (a manual flush only sends); its own
+    // backoff lives in the ledger.
+    if (!force) {
+      await this.#campaign.scanStep({
+        job,
+        fetch: (request) => fetch(request),
+        now: Date.now,
+        maxQueuedUsers: config.maxQueuedUsers,
+      });
+    }
     const result = await this.#campaign.flush({
       job,
       port: () => campaignPort(this.env, job, config),
@@ -388,9 +391,10 @@ export class JobQueue extends DurableObject<Env> {
       // The claim must be durable before a trigger leaves: a restart then knows it may have gone.
       persist: () => this.ctx.storage.sync(),
     });
-    report.users += result.users;
+    // Entries a restart left in flight were dead-lettered (AMBIGUOUS_DELIVERY) by this flush.
+    report.users += result.users + result.recovered;
     report.ok += result.ok;
-    report.failed += result.failed;
+    report.failed += result.failed + result.recovered;
     report.batches += result.batches;
     if (result.failure !== null) {
       const failure = { ...flushFailure(result.failure.error), permanent: result.failure.permanent };
