@@ -19,6 +19,8 @@ export interface GatewayOptions {
 export interface RunningGateway {
   url: string;
   child: ManagedChild;
+  /** The process group of the migration run (finished and stopped by the time this resolves). */
+  migrationPid: number;
 }
 
 const require = createRequire(import.meta.url);
@@ -84,7 +86,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     await child.stop();
     throw error;
   }
-  return { url, child };
+  return { url, child, migrationPid: migration.pid };
 }
 
 async function waitUntilAnswering(

@@ -182,7 +182,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       sandbox,
       admin,
       runner,
-      processGroups: () => [running.child.pid, ...runner.pids],
+      processGroups: () => [running.migrationPid, running.child.pid, ...runner.pids],
       stop: () => {
         stopping ??= stopAll();
         return stopping;
