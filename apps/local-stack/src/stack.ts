@@ -194,7 +194,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   }
 }
 
-/** Prints each Responsys API call the sandbox answers, polled from its request recorder. */
+/**
+ * Prints each Responsys API call the sandbox answers, polled from its request recorder. The
+ * recorder has no "since" filter, so each poll copies what it keeps (at most 10,000 requests):
+ * once a second is cheap at local volumes.
+ */
 function watchSandboxRequests(running: RunningSandbox, print: (line: string) => void): () => void {
   let lastId = 0;
   const timer = setInterval(() => {
@@ -206,7 +210,7 @@ function watchSandboxRequests(running: RunningSandbox, print: (line: string) => 
         `${request.method} ${request.path} → ${status}${request.api === null ? "" : ` (${request.api})`}`,
       );
     }
-  }, 500);
+  }, 1000);
   timer.unref();
   return () => clearInterval(timer);
 }
