@@ -31,6 +31,11 @@ export function uniqueEmails(tag: string, count: number): string[] {
   return Array.from({ length: count }, (_, index) => `${tag}-${run}-${index}@example.com`);
 }
 
+/** One email no other test uses. */
+export function uniqueEmail(tag: string): string {
+  return `${tag}-${crypto.randomUUID().slice(0, 8)}@example.com`;
+}
+
 /** Puts the emails (with first names) on CONTACTS_LIST, the list Welcome_Series sends to. */
 export async function addMembers(
   authorizationId: string,

@@ -10,6 +10,7 @@ import {
   sentCount,
   triggeredRecipients,
   triggerRequests,
+  uniqueEmail,
   uniqueEmails,
 } from "../../test/campaign-sandbox.ts";
 import { LyticsScanEmulator, routeLyticsHost } from "../../test/lytics-scan.ts";
@@ -112,7 +113,7 @@ describe("campaign flush against the sandbox", () => {
   });
 
   it("dead-letters a trigger whose connection dropped after sending, never resends it, and replays it once on request", async () => {
-    const [email] = uniqueEmails("ambiguous", 1) as [string];
+    const email = uniqueEmail("ambiguous");
     await addMembers(job.authorizationId, [{ email }]);
     await armTriggerFault({ kind: "drop_after" });
     const stub = freshObject();
@@ -144,7 +145,7 @@ describe("campaign flush against the sandbox", () => {
   });
 
   it("retries a throttled trigger on the job's backoff, then delivers it once", async () => {
-    const [email] = uniqueEmails("throttled", 1) as [string];
+    const email = uniqueEmail("throttled");
     await addMembers(job.authorizationId, [{ email }]);
     await armTriggerFault({ kind: "capacity_limit" });
     const stub = freshObject();
@@ -165,7 +166,7 @@ describe("campaign flush against the sandbox", () => {
   });
 
   it("dead-letters entries a restart left in flight instead of sending them again", async () => {
-    const [email] = uniqueEmails("restart", 1) as [string];
+    const email = uniqueEmail("restart");
     await addMembers(job.authorizationId, [{ email }]);
     const stub = freshObject();
     await withCampaignQueue(stub, ({ queue }) => {
@@ -337,7 +338,7 @@ describe("campaign jobs end to end", () => {
   });
 
   it("dead-letters an ambiguous trigger, never resends it, and sends it once more on a person's replay", async () => {
-    const [email] = uniqueEmails("e2e-ambiguous", 1) as [string];
+    const email = uniqueEmail("e2e-ambiguous");
     await addMembers(job.authorizationId, [{ email }]);
     const created = await createCampaignJob();
     await postHook(created, lyticsEnter(email, minutesIn(1)));
@@ -363,7 +364,7 @@ describe("campaign jobs end to end", () => {
   });
 
   it("keeps throttled entries queued with lastError, then delivers them", async () => {
-    const [email] = uniqueEmails("e2e-throttled", 1) as [string];
+    const email = uniqueEmail("e2e-throttled");
     await addMembers(job.authorizationId, [{ email }]);
     const created = await createCampaignJob();
     await postHook(created, lyticsEnter(email, minutesIn(1)));
@@ -449,7 +450,7 @@ describe("campaign jobs end to end", () => {
   });
 
   it("takes a backfill upload through the same ledger", async () => {
-    const [email] = uniqueEmails("e2e-upload", 1) as [string];
+    const email = uniqueEmail("e2e-upload");
     await addMembers(job.authorizationId, [{ email }]);
     const created = await createCampaignJob({ backfill: true });
     await postHook(created, lyticsEnter(email, minutesIn(1)));
@@ -463,7 +464,7 @@ describe("campaign jobs end to end", () => {
   });
 
   it("dead-letters entries a restarted job object finds in flight, and says so in the last flush", async () => {
-    const [email] = uniqueEmails("e2e-restart", 1) as [string];
+    const email = uniqueEmail("e2e-restart");
     await addMembers(job.authorizationId, [{ email }]);
     const created = await createCampaignJob();
     await postHook(created, lyticsEnter(email, minutesIn(1)));
@@ -484,7 +485,7 @@ describe("campaign jobs end to end", () => {
 
   // Last in the file: it replaces the sandbox's data.
   it("sets the job failing and keeps its entries when the campaign is gone, then sends once it is back", async () => {
-    const [email] = uniqueEmails("e2e-gone", 1) as [string];
+    const email = uniqueEmail("e2e-gone");
     await addMembers(job.authorizationId, [{ email }]);
     const created = await createCampaignJob();
     await postHook(created, lyticsEnter(email, minutesIn(1)));
