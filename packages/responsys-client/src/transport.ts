@@ -39,26 +39,33 @@ export class Transport {
 
   async send(request: HttpRequest): Promise<HttpResponse> {
     await this.#limiter?.acquire(request.apiFunction);
-    const init: RequestInit = {
-      method: request.method,
-      headers: request.headers,
-      signal: AbortSignal.timeout(this.#timeoutMs),
-    };
+    // A timer of our own rather than AbortSignal.timeout(): that one stays pending after the
+    // answer, which keeps a Durable Object awake (and un-evictable) for the whole timeout.
+    const abort = new AbortController();
+    const timer = setTimeout(
+      () => abort.abort(new Error(`no answer within ${this.#timeoutMs} ms`)),
+      this.#timeoutMs,
+    );
+    const init: RequestInit = { method: request.method, headers: request.headers, signal: abort.signal };
     if (request.body !== undefined) init.body = request.body;
-    let response: Response;
     try {
-      response = await this.#fetch(request.url, init);
-    } catch (error) {
-      throw connectionError(request, error, "the request failed before an answer arrived");
-    }
-    try {
-      return { status: response.status, headers: response.headers, body: await response.text() };
-    } catch (error) {
-      throw connectionError(
-        request,
-        error,
-        `the connection broke while reading the HTTP ${response.status} answer`,
-      );
+      let response: Response;
+      try {
+        response = await this.#fetch(request.url, init);
+      } catch (error) {
+        throw connectionError(request, error, "the request failed before an answer arrived");
+      }
+      try {
+        return { status: response.status, headers: response.headers, body: await response.text() };
+      } catch (error) {
+        throw connectionError(
+          request,
+          error,
+          `the connection broke while reading the HTTP ${response.status} answer`,
+        );
+      }
+    } finally {
+      clearTimeout(timer);
     }
   }
 }
