@@ -27,7 +27,7 @@ it("no answer of the admin API carries a password, token or secret", async () =>
       audience: "new_signups",
       emailField: "email",
       campaign: "Welcome_Series",
-      lytics: { apiUrl: "https://api.lytics.io", apiToken: LYTICS_TOKEN },
+      lytics: { apiUrl: "http://127.0.0.1:9", apiToken: LYTICS_TOKEN },
     }),
     201,
   );

@@ -165,7 +165,7 @@ const invalid: Array<[string, Record<string, unknown>, string]> = [
   ],
   [
     "a campaign job without a Lytics token",
-    campaignJob({ lytics: { apiUrl: "https://api.lytics.io" } }),
+    campaignJob({ lytics: { apiUrl: "http://127.0.0.1:9" } }),
     "lytics.apiToken",
   ],
   ["a campaign Responsys does not have", campaignJob({ campaign: "No_Such_Campaign" }), "campaign"],
@@ -287,7 +287,7 @@ describe("jobs CRUD", () => {
   it("creates an export_campaign job with the campaign's list read from Responsys and hides the Lytics token", async () => {
     const body = campaignJob({
       backfill: true,
-      lytics: { apiUrl: "https://api.lytics.io", apiToken: "lytics-secret-token" },
+      lytics: { apiUrl: "http://127.0.0.1:9", apiToken: "lytics-secret-token" },
     });
     const response = await postJob(body);
     const text = await response.clone().text();
@@ -298,7 +298,7 @@ describe("jobs CRUD", () => {
       emailField: "email",
       backfill: true,
       list: { folderName: "Lists", objectName: "CONTACTS_LIST" },
-      lytics: { apiUrl: "https://api.lytics.io", hasApiToken: true },
+      lytics: { apiUrl: "http://127.0.0.1:9", hasApiToken: true },
     });
     expect(text).not.toContain("lytics-secret-token");
     const row = await env.DB.prepare("SELECT * FROM jobs WHERE id = ?").bind(created.id).first();
