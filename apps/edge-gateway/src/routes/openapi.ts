@@ -20,6 +20,11 @@ function schemaOf(schema: z.ZodType, io: "input" | "output"): JsonSchema {
 }
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+/** The `{ items: [...] }` envelope the list routes answer with. */
+const itemsOf = (name: string) => ({
+  type: "object",
+  properties: { items: { type: "array", items: ref(name) } },
+});
 const json = (schema: JsonSchema) => ({ "application/json": { schema } });
 const answer = (description: string, schema?: JsonSchema) =>
   schema === undefined ? { description } : { description, content: json(schema) };
@@ -131,10 +136,7 @@ export function openApiDocument(): Record<string, unknown> {
         get: {
           summary: "List authorizations",
           responses: {
-            200: answer("Authorizations", {
-              type: "object",
-              properties: { items: { type: "array", items: ref("Authorization") } },
-            }),
+            200: answer("Authorizations", itemsOf("Authorization")),
             ...errors(401),
           },
         },
@@ -156,10 +158,7 @@ export function openApiDocument(): Record<string, unknown> {
           summary: "Profile lists, read live from Responsys",
           parameters: [authorizationId],
           responses: {
-            200: answer("Lists", {
-              type: "object",
-              properties: { items: { type: "array", items: ref("ProfileList") } },
-            }),
+            200: answer("Lists", itemsOf("ProfileList")),
             ...errors(401, 404, 422, 502, 503),
           },
         },
@@ -169,10 +168,7 @@ export function openApiDocument(): Record<string, unknown> {
           summary: "Profile extension tables of a list, read live from Responsys",
           parameters: [authorizationId, pathId("list", "Profile list name.")],
           responses: {
-            200: answer("PETs", {
-              type: "object",
-              properties: { items: { type: "array", items: ref("ProfileExtension") } },
-            }),
+            200: answer("PETs", itemsOf("ProfileExtension")),
             ...errors(401, 404, 422, 502, 503),
           },
         },
