@@ -1,4 +1,5 @@
 import {
+  applyEvents,
   eventProfile,
   identityOf,
   type JsonValue,
@@ -23,6 +24,8 @@ export interface ProfileMapper {
   /** The event's share of a profile (throws on an event the mapping cannot read). */
   share(event: Readonly<Record<string, unknown>>): Profile;
   merge(profile: Profile, share: Profile): Profile;
+  /** The profile after these events (one user's, in any order); many events at once are far cheaper than share+merge each. */
+  fold(profile: Profile, events: ReadonlyArray<Readonly<Record<string, unknown>>>): Profile;
 }
 
 /** A ProfileMapper over a parsed mapping from @responsys-bridge/mapping. */
@@ -45,6 +48,7 @@ export function createProfileMapper(mapping: Mapping): ProfileMapper {
     },
     share: (event) => eventProfile(event, mapping),
     merge: (profile, share) => mergeProfiles(profile, share, mapping),
+    fold: (profile, events) => applyEvents(profile, events, mapping),
   };
 }
 

@@ -1,8 +1,8 @@
 import { isBridgeError } from "@responsys-bridge/core";
-import type { Database, EventRow, ProfileRow, SqlTransaction } from "../store/database.ts";
+import type { Database, EventRow, ProfileRow } from "../store/database.ts";
 import type { FileLease, FileStates } from "../store/file-state.ts";
 import { type Profile, type ProfileMapper, storedProfile } from "./profile-mapper.ts";
-import type { ChunkInput, ChunkWrite, ChunkWritten, Sink } from "./sink.ts";
+import type { ChunkInput, ChunkWrite, ChunkWritten, ImportEvent, Sink } from "./sink.ts";
 
 export interface StoreSinkOptions {
   database: Database;
@@ -16,10 +16,17 @@ export interface StoreSinkOptions {
 const RETRYABLE_SQLSTATES = new Set(["40P01", "40001"]);
 const MAX_TRANSACTION_ATTEMPTS = 5;
 
+/** A chunk mapped outside the transaction: each user's share of it, and the event rows. */
+interface MappedChunk {
+  shares: Map<string, Profile>;
+  rows: EventRow[];
+  rejectedRows: Array<{ line: number; reason: string }>;
+}
+
 /**
  * Writes events and mapped profiles to the runner's database. Per chunk: group events by user,
- * load (and on PostgreSQL lock) those users' profiles, apply the events, then upsert profiles,
- * insert events and advance the checkpoint in ONE transaction — a crash anywhere leaves either all
+ * fold each user's events into one share, then in ONE transaction insert the events, merge the
+ * shares into the stored profiles and advance the checkpoint — a crash anywhere leaves either all
  * of the chunk or none of it, so a resumed import never counts an event twice.
  */
 export function createStoreSink(options: StoreSinkOptions): Sink {
@@ -28,54 +35,29 @@ export function createStoreSink(options: StoreSinkOptions): Sink {
   const prepare = (chunk: ChunkInput): ChunkWrite => {
     // Map outside the transaction: it is the CPU-heavy part, it overlaps the previous chunk's
     // writes, and a retried transaction must not redo it. The merge rules are commutative and
-    // associative, so a user's events are folded into one chunk profile here and merged into the
-    // stored profile once, inside the transaction.
-    const byUser = new Map<string, Profile>();
-    const rows: EventRow[] = [];
-    const rejectedRows = chunk.rejected.map((row) => ({ line: row.line, reason: row.reason }));
-    for (const { line, event } of chunk.events) {
-      let key: string | null;
-      let share: Profile;
-      try {
-        share = mapper.share(event);
-        key = mapper.identifyShare(share) ?? null;
-      } catch (error) {
-        // The reader accepted the row but the mapping cannot use it: a bad row, not a failed file.
-        rejectedRows.push({
-          line,
-          reason: `mapping: ${error instanceof Error ? error.message : String(error)}`,
-        });
-        continue;
-      }
-      rows.push({
-        line,
-        profileKey: key,
-        event: String(event.event ?? ""),
-        ts: typeof event._ts === "string" ? event._ts : null,
-        data: JSON.stringify(event),
-      });
-      if (key === null) continue;
-      const sofar = byUser.get(key);
-      byUser.set(key, sofar === undefined ? share : mapper.merge(sofar, share));
-    }
-    // Sorted keys make concurrent runners lock profile rows in the same order (no deadlock cycles).
-    const keys = [...byUser.keys()].sort();
+    // associative, so a user's events fold into one share here that merges into the stored
+    // profile once, inside the transaction.
+    const { shares, rows, rejectedRows } = mapChunk(mapper, chunk);
+    // Sorted keys: the same order for every writer, and index-order reads.
+    const keys = [...shares.keys()].sort();
 
     return async (lease: FileLease): Promise<ChunkWritten> => {
       for (let attempt = 1; ; attempt++) {
         const at = now();
         try {
           await database.transaction(async (tx) => {
-            const stored = await loadProfiles(tx, database.kind, keys, at);
+            await tx.insertEvents(lease.fileId, rows);
+            // On PostgreSQL this locks profiles against other runners' writers until commit, so a
+            // read-modify-write of a profile never loses another runner's update.
+            const stored = await tx.loadProfiles(keys);
             const updated: ProfileRow[] = [];
             for (const key of keys) {
-              const fresh = byUser.get(key) ?? {};
+              const share = shares.get(key) ?? {};
               const old = stored.get(key);
-              const profile = old === undefined ? fresh : mapper.merge(old, fresh);
+              const profile = old === undefined ? share : mapper.merge(storedProfile(old), share);
               updated.push({ key, profile: JSON.stringify(profile) });
             }
             await tx.upsertProfiles(updated, at);
-            await tx.insertEvents(lease.fileId, rows);
             await files.commitChunk(
               tx,
               lease,
@@ -109,32 +91,75 @@ export function createStoreSink(options: StoreSinkOptions): Sink {
   };
 }
 
-async function loadProfiles(
-  tx: SqlTransaction,
-  kind: Database["kind"],
-  keys: string[],
-  at: Date,
-): Promise<Map<string, Profile>> {
-  const stored = new Map<string, Profile>();
-  if (keys.length === 0) return stored;
-  const keyList = JSON.stringify(keys);
-  if (kind === "postgres") {
-    // Another runner may update the same users from another file: create missing rows, then lock
-    // them all, so read-modify-write of a profile never loses the other runner's update.
-    await tx.query(
-      `INSERT INTO profiles (key, profile, updated_at)
-       SELECT k, '{}', $2 FROM json_array_elements_text($1::json) AS k
-       ON CONFLICT (key) DO NOTHING`,
-      [keyList, at],
-    );
+/**
+ * Groups the chunk's events by profile and folds each group at once. An event the mapping cannot
+ * read is a bad row, not a failed file: its group is folded again one event at a time to find it.
+ */
+function mapChunk(mapper: ProfileMapper, chunk: ChunkInput): MappedChunk {
+  const rejectedRows = chunk.rejected.map((row) => ({ line: row.line, reason: row.reason }));
+  const failed = new Set<number>();
+  const reject = (line: number, error: unknown) => {
+    failed.add(line);
+    rejectedRows.push({ line, reason: `mapping: ${error instanceof Error ? error.message : String(error)}` });
+  };
+  const keyed: Array<{ line: number; event: ImportEvent; key: string | null }> = [];
+  const byUser = new Map<string, Array<{ line: number; event: ImportEvent }>>();
+  for (const { line, event } of chunk.events) {
+    let key: string | null;
+    try {
+      key = mapper.identify(event) ?? null;
+    } catch (error) {
+      reject(line, error);
+      continue;
+    }
+    keyed.push({ line, event, key });
+    if (key === null) continue;
+    const group = byUser.get(key);
+    if (group === undefined) byUser.set(key, [{ line, event }]);
+    else group.push({ line, event });
   }
-  const lock = kind === "postgres" ? "ORDER BY key FOR UPDATE" : "";
-  const rows = await tx.query<{ key: string; profile: unknown }>(
-    `SELECT key, profile FROM profiles WHERE key IN (SELECT json_array_elements_text($1::json)) ${lock}`,
-    [keyList],
-  );
-  for (const row of rows) stored.set(row.key, storedProfile(row.profile));
-  return stored;
+  const shares = new Map<string, Profile>();
+  for (const [key, group] of byUser) {
+    const share = foldGroup(mapper, group, reject);
+    if (share !== undefined) shares.set(key, share);
+  }
+  const rows: EventRow[] = [];
+  for (const { line, event, key } of keyed) {
+    if (failed.has(line)) continue;
+    rows.push({
+      line,
+      profileKey: key,
+      event: String(event.event ?? ""),
+      ts: typeof event._ts === "string" ? event._ts : null,
+      data: JSON.stringify(event),
+    });
+  }
+  if (failed.size > 0) rejectedRows.sort((a, b) => a.line - b.line);
+  return { shares, rows, rejectedRows };
+}
+
+function foldGroup(
+  mapper: ProfileMapper,
+  group: Array<{ line: number; event: ImportEvent }>,
+  reject: (line: number, error: unknown) => void,
+): Profile | undefined {
+  try {
+    return mapper.fold(
+      {},
+      group.map((item) => item.event),
+    );
+  } catch {
+    let share: Profile | undefined;
+    for (const { line, event } of group) {
+      try {
+        const one = mapper.share(event);
+        share = share === undefined ? one : mapper.merge(share, one);
+      } catch (error) {
+        reject(line, error);
+      }
+    }
+    return share;
+  }
 }
 
 function isRetryableSql(error: unknown): boolean {

@@ -1,12 +1,14 @@
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { PGlite, type Transaction as PgliteTransaction } from "@electric-sql/pglite";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { PGlite, Transaction as PgliteTransaction } from "@electric-sql/pglite";
 import { BridgeError } from "@responsys-bridge/core";
-import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
-import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import pg from "pg";
+import { from as copyFrom } from "pg-copy-streams";
 import type { DatabaseLocation } from "../config/load.ts";
+import { drizzlePglite, drizzlePostgres } from "./drizzle.ts";
 import { MIGRATIONS } from "./migrations.ts";
 import { storeSchema } from "./schema.ts";
 
@@ -30,8 +32,13 @@ export interface ProfileRow {
 /** Raw SQL inside one transaction: the hot path, where drizzle's query building costs too much CPU. */
 export interface SqlTransaction {
   query<T>(text: string, params?: unknown[]): Promise<T[]>;
-  /** Bulk insert of events: COPY on PGlite, one json_to_recordset statement on PostgreSQL. */
+  /** Bulk insert of events, by COPY. */
   insertEvents(fileId: number, rows: EventRow[]): Promise<void>;
+  /**
+   * The stored profiles (JSON) of these keys. On PostgreSQL it first locks the profiles table
+   * against other writers until the transaction ends, so read-merge-write loses no other runner's update.
+   */
+  loadProfiles(keys: string[]): Promise<Map<string, unknown>>;
   /** Bulk upsert of whole profiles (JSON text) by key; keys must be unique within the call. */
   upsertProfiles(rows: ProfileRow[], at: Date): Promise<void>;
 }
@@ -63,6 +70,8 @@ async function openPglite(dir: string): Promise<Database> {
   const unlock = await lockDataDir(dir);
   let client: PGlite;
   try {
+    // Loaded here, not at the top: a runner on PostgreSQL never pays for the WebAssembly build.
+    const { PGlite } = await import("@electric-sql/pglite");
     client = await PGlite.create({
       dataDir: dir,
       // PGlite's default 128 MB of shared buffers lives in WebAssembly memory, which never shrinks:
@@ -90,7 +99,7 @@ async function openPglite(dir: string): Promise<Database> {
   }
   // PGlite is one session for the life of the process, so a temporary table lives as long as we do.
   await client.exec("CREATE TEMP TABLE IF NOT EXISTS profile_stage (key text, profile text)");
-  const db: RunnerDrizzle = drizzlePglite({ client, schema: storeSchema });
+  const db: RunnerDrizzle = drizzlePglite()({ client, schema: storeSchema });
   const txOf = (tx: PgliteTransaction): SqlTransaction => ({
     query: async <T>(text: string, params?: unknown[]) => (await tx.query<T>(text, params)).rows,
     insertEvents: async (fileId, rows) => {
@@ -100,13 +109,15 @@ async function openPglite(dir: string): Promise<Database> {
         blob: new Blob([copyText(fileId, rows)]),
       });
     },
+    loadProfiles: async (keys) =>
+      profileMap((await tx.query<StoredProfileRow>(SELECT_PROFILES, [keys])).rows),
     upsertProfiles: async (rows, at) => {
       if (rows.length === 0) return;
       // COPY into a session-local staging table, then one set-based upsert: ~2× cheaper than
       // handing PGlite the rows as one big JSON parameter.
-      let text = "";
-      for (const row of rows) text += `${copyField(row.key)}\t${copyField(row.profile)}\n`;
-      await tx.query("COPY profile_stage (key, profile) FROM '/dev/blob'", [], { blob: new Blob([text]) });
+      await tx.query("COPY profile_stage (key, profile) FROM '/dev/blob'", [], {
+        blob: new Blob([profileCopyText(rows)]),
+      });
       await tx.query(
         `INSERT INTO profiles (key, profile, updated_at) SELECT key, profile, $1 FROM profile_stage
          ON CONFLICT (key) DO UPDATE SET profile = excluded.profile, updated_at = excluded.updated_at`,
@@ -182,7 +193,7 @@ async function openPostgres(url: string): Promise<Database> {
       cause: error,
     });
   }
-  const db: RunnerDrizzle = drizzlePg({ client: pool, schema: storeSchema });
+  const db: RunnerDrizzle = drizzlePostgres()({ client: pool, schema: storeSchema });
   return {
     kind: "postgres",
     db,
@@ -195,32 +206,29 @@ async function openPostgres(url: string): Promise<Database> {
           query: async <T>(text: string, params?: unknown[]) => rowsOf<T>(await client.query(text, params)),
           insertEvents: async (fileId, rows) => {
             if (rows.length === 0) return;
-            // One parameter whatever the row count: far below PostgreSQL's 65,535-parameter limit.
-            await client.query(
-              `INSERT INTO events (file_id, line, profile_key, event, ts, data)
-               SELECT $1, x.line, x.key, x.event, x.ts, x.data
-               FROM json_to_recordset($2::json) AS x(line int, key text, event text, ts timestamptz, data text)`,
-              [
-                fileId,
-                JSON.stringify(
-                  rows.map((r) => ({
-                    line: r.line,
-                    key: r.profileKey,
-                    event: r.event,
-                    ts: r.ts,
-                    data: r.data,
-                  })),
-                ),
-              ],
+            await copyInto(
+              client,
+              "events (file_id, line, profile_key, event, ts, data)",
+              copyText(fileId, rows),
             );
+          },
+          loadProfiles: async (keys) => {
+            // SHARE ROW EXCLUSIVE conflicts with itself and with plain writes, not with reads: chunk
+            // transactions of several runners take turns on profiles, and `profile` queries go on.
+            await client.query("LOCK TABLE profiles IN SHARE ROW EXCLUSIVE MODE");
+            if (keys.length === 0) return new Map();
+            return profileMap(rowsOf<StoredProfileRow>(await client.query(SELECT_PROFILES, [keys])));
           },
           upsertProfiles: async (rows, at) => {
             if (rows.length === 0) return;
             await client.query(
-              `INSERT INTO profiles (key, profile, updated_at)
-               SELECT x.key, x.profile, $2 FROM json_to_recordset($1::json) AS x(key text, profile text)
+              "CREATE TEMP TABLE IF NOT EXISTS profile_stage (key text, profile text) ON COMMIT DELETE ROWS",
+            );
+            await copyInto(client, "profile_stage (key, profile)", profileCopyText(rows));
+            await client.query(
+              `INSERT INTO profiles (key, profile, updated_at) SELECT key, profile, $1 FROM profile_stage
                ON CONFLICT (key) DO UPDATE SET profile = excluded.profile, updated_at = excluded.updated_at`,
-              [JSON.stringify(rows), at],
+              [at],
             );
           },
         };
@@ -260,6 +268,29 @@ async function migrate(database: Database): Promise<void> {
       ]);
     }
   });
+}
+
+interface StoredProfileRow {
+  key: string;
+  profile: unknown;
+}
+
+// `= ANY` of an array parameter is an index lookup per key whatever the table size.
+const SELECT_PROFILES = "SELECT key, profile FROM profiles WHERE key = ANY($1::text[])";
+
+function profileMap(rows: StoredProfileRow[]): Map<string, unknown> {
+  return new Map(rows.map((row) => [row.key, row.profile]));
+}
+
+/** COPY … FROM STDIN on a node-postgres client: far cheaper than any INSERT for bulk rows. */
+async function copyInto(client: pg.PoolClient, target: string, text: string): Promise<void> {
+  await pipeline(Readable.from([text]), client.query(copyFrom(`COPY ${target} FROM STDIN`)));
+}
+
+function profileCopyText(rows: ProfileRow[]): string {
+  let text = "";
+  for (const row of rows) text += `${copyField(row.key)}\t${copyField(row.profile)}\n`;
+  return text;
 }
 
 /** PostgreSQL COPY text format: tab-separated, `\N` for NULL, backslash escapes. */

@@ -1,6 +1,6 @@
 import { BridgeError } from "@responsys-bridge/core";
-import { and, asc, eq, sql } from "drizzle-orm";
 import type { Database, SqlTransaction } from "./database.ts";
+import { and, asc, eq, sql } from "./drizzle.ts";
 import { importFiles } from "./schema.ts";
 
 export type FileRecord = typeof importFiles.$inferSelect;

@@ -1,4 +1,4 @@
-import { bigint, integer, pgTable, primaryKey, serial, text, timestamp, unique } from "drizzle-orm/pg-core";
+import { bigint, integer, pgTable, primaryKey, serial, text, timestamp, unique } from "./drizzle.ts";
 
 /**
  * One row per remote file version a job has started on. The key is (job, path, size, mtime): a file
