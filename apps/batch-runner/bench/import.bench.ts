@@ -9,6 +9,7 @@ import { link, mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { runnerEnv, runnerNodeFlags } from "../bin/node-settings.mjs";
 import { type SshdServer, startSshd } from "../test/support/sshd.ts";
 import { run } from "../test/support/tools.ts";
 import { BENCH_DIR, type BenchFixture, ensureBenchFixture } from "./fixture.ts";
@@ -104,7 +105,12 @@ interface Measured {
 
 async function measure(variant: string, spec: MeasureSpec): Promise<Measured> {
   await rm(spec.stagingDir, { recursive: true, force: true });
-  const child = await timed(process.execPath, ["--import", "tsx", MEASURE_SCRIPT, JSON.stringify(spec)]);
+  // Started as `batch-runner` starts the runner: the same V8 flags and environment.
+  const child = await timed(
+    process.execPath,
+    [...runnerNodeFlags(), "--import", "tsx", MEASURE_SCRIPT, JSON.stringify(spec)],
+    runnerEnv(),
+  );
   const line = child.stdout.split("\n").find((text) => text.startsWith("RESULT "));
   if (line === undefined) throw new Error(`${variant}: no result\n${child.stdout}\n${child.stderr}`);
   const result = JSON.parse(line.slice("RESULT ".length)) as MeasureResult;

@@ -7,6 +7,7 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { runnerEnv, runnerNodeFlags } from "./node-settings.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -28,7 +29,10 @@ function pinnedNode() {
 }
 
 const tsx = pathToFileURL(require.resolve("tsx")).href;
-const child = spawn(pinnedNode(), ["--import", tsx, cli, ...process.argv.slice(2)], { stdio: "inherit" });
+const child = spawn(pinnedNode(), [...runnerNodeFlags(), "--import", tsx, cli, ...process.argv.slice(2)], {
+  stdio: "inherit",
+  env: runnerEnv(),
+});
 // A process manager signals only this shim: pass the signal on so the runner checkpoints and exits.
 for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"]) {
   process.on(signal, () => child.kill(signal));

@@ -1,47 +1,24 @@
-import { createReadStream, createWriteStream } from "node:fs";
 import { open, rm } from "node:fs/promises";
-import { Readable, Transform } from "node:stream";
-import { pipeline } from "node:stream/promises";
-import type { ReadableStream as NodeReadableStream } from "node:stream/web";
+import { Worker } from "node:worker_threads";
 import { BridgeError } from "@responsys-bridge/core";
-import * as openpgp from "openpgp";
+import type { PgpFailureStage, PgpMessage, PgpTask } from "./pgp-worker.ts";
 
-/** An unlocked OpenPGP private key, ready to decrypt many files (unlocking costs ~120 ms and ~125 MB once). */
+/**
+ * A private key whose passphrase is known to unlock it. The key stays armored: every task unlocks
+ * it again inside its own worker (~120 ms), so no unlocked key or S2K garbage lives in the runner.
+ */
 export interface PgpKey {
-  readonly privateKey: openpgp.PrivateKey;
+  readonly armoredKey: string;
+  readonly passphrase: string | undefined;
   /** Hex fingerprint of the primary key, for messages and `check`. */
   readonly fingerprint: string;
 }
 
-/** Reads an armored private key and unlocks it with the passphrase when it is protected. */
+/** Reads an armored private key and proves the passphrase unlocks it (when it is protected). */
 export async function loadPgpKey(armoredKey: string, passphrase?: string): Promise<PgpKey> {
-  let privateKey: openpgp.PrivateKey;
-  try {
-    privateKey = await openpgp.readPrivateKey({ armoredKey });
-  } catch (error) {
-    throw new BridgeError({
-      code: "PGP_BAD_KEY",
-      message: `the PGP private key cannot be read (expected an armored private key block): ${messageOf(error)}`,
-      cause: error,
-    });
-  }
-  const fingerprint = privateKey.getFingerprint().toUpperCase();
-  if (privateKey.isDecrypted()) return { privateKey, fingerprint };
-  if (passphrase === undefined || passphrase === "") {
-    throw new BridgeError({
-      code: "PGP_BAD_PASSPHRASE",
-      message: `the PGP private key ${fingerprint} is passphrase-protected and no passphrase was given`,
-    });
-  }
-  try {
-    return { privateKey: await openpgp.decryptKey({ privateKey, passphrase }), fingerprint };
-  } catch (error) {
-    throw new BridgeError({
-      code: "PGP_BAD_PASSPHRASE",
-      message: `the passphrase does not unlock the PGP private key ${fingerprint}`,
-      cause: error,
-    });
-  }
+  const outcome = await runTask({ op: "unlock", armoredKey, passphrase });
+  if (outcome.type === "done") return { armoredKey, passphrase, fingerprint: outcome.fingerprint };
+  throw keyError(outcome.stage, outcome.message, outcome.fingerprint);
 }
 
 export interface DecryptOptions {
@@ -69,66 +46,91 @@ export async function decryptFile(
       message: `${inputPath} is not a PGP-encrypted message: ${format.reason}`,
     });
   }
+  let outcome: Extract<PgpMessage, { type: "done" | "failed" }>;
   try {
-    await decryptTo(inputPath, outputPath, key, format.kind, options);
+    outcome = await runTask(
+      {
+        op: "decrypt",
+        armoredKey: key.armoredKey,
+        passphrase: key.passphrase,
+        inputPath,
+        outputPath,
+        armored: format.kind === "armored",
+      },
+      options,
+    );
   } catch (error) {
     await rm(outputPath, { force: true });
-    if (options.signal?.aborted) throw options.signal.reason;
-    throw classifyDecryptError(inputPath, key, error);
+    throw error;
   }
+  if (outcome.type === "done") return;
+  await rm(outputPath, { force: true });
+  if (outcome.stage !== "decrypt") throw keyError(outcome.stage, outcome.message, outcome.fingerprint);
+  throw classifyDecryptError(inputPath, key, outcome.message, outcome.ioCode);
 }
 
-async function decryptTo(
-  inputPath: string,
-  outputPath: string,
-  key: PgpKey,
-  kind: "armored" | "binary",
-  options: DecryptOptions,
-): Promise<void> {
-  let bytesRead = 0;
-  const counter = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      bytesRead += chunk.length;
-      options.onProgress?.(bytesRead);
-      callback(null, chunk);
-    },
-  });
-  const input = createReadStream(inputPath, { highWaterMark: 1 << 20 }).pipe(counter);
-  // Armored text is ASCII, so decoding each chunk on its own cannot split a character.
-  const message =
-    kind === "armored"
-      ? await openpgp.readMessage({ armoredMessage: toWebStream<string>(input.setEncoding("latin1")) })
-      : await openpgp.readMessage({ binaryMessage: toWebStream<Uint8Array>(input) });
-  // Streaming mode emits plaintext before the MDC check at the end; that is safe here only because
-  // the output is a staging file that is deleted unless the stream ends cleanly (SPEC §4.3).
-  const { data } = await openpgp.decrypt({
-    message,
-    decryptionKeys: key.privateKey,
-    format: "binary",
-    config: { allowUnauthenticatedStream: true },
-  });
-  await pipeline(Readable.fromWeb(asNodeWebStream(data)), createWriteStream(outputPath), {
-    ...(options.signal === undefined ? {} : { signal: options.signal }),
+/** Runs one task in a fresh worker; a signal terminates the worker and rejects with its reason. */
+function runTask(
+  task: PgpTask,
+  options: DecryptOptions = {},
+): Promise<Extract<PgpMessage, { type: "done" | "failed" }>> {
+  const { signal, onProgress } = options;
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL("./pgp-worker.ts", import.meta.url), { workerData: task });
+    let settled = false;
+    const finish = (settle: () => void) => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener("abort", onAbort);
+      void worker.terminate();
+      settle();
+    };
+    const onAbort = () => finish(() => reject(signal?.reason));
+    signal?.addEventListener("abort", onAbort, { once: true });
+    worker.on("message", (message: PgpMessage) => {
+      if (message.type === "progress") onProgress?.(message.bytes);
+      else finish(() => resolve(message));
+    });
+    worker.on("error", (error) =>
+      finish(() =>
+        reject(
+          new BridgeError({
+            code: "PGP_DECRYPT_FAILED",
+            message: `the PGP worker failed: ${error.message}`,
+            cause: error,
+          }),
+        ),
+      ),
+    );
+    worker.on("exit", (code) =>
+      finish(() =>
+        reject(
+          new BridgeError({ code: "PGP_DECRYPT_FAILED", message: `the PGP worker exited (code ${code})` }),
+        ),
+      ),
+    );
   });
 }
 
-/**
- * Node types Readable.toWeb as node:stream/web's ReadableStream<any>; openpgp wants the global
- * (DOM-typed) ReadableStream of one chunk type. They are the same runtime class.
- */
-function toWebStream<T>(readable: Readable): ReadableStream<T> {
-  return Readable.toWeb(readable) as unknown as ReadableStream<T>;
-}
-
-/**
- * openpgp types its output as its own web-stream type, which node:stream/web's ReadableStream
- * does not accept though it is the same runtime object (pipeline-lab §8).
- */
-function asNodeWebStream(data: unknown): NodeReadableStream<Uint8Array> {
-  if (!(data instanceof ReadableStream)) {
-    throw new BridgeError({ code: "PGP_DECRYPT_FAILED", message: "openpgp did not return a stream" });
+function keyError(stage: PgpFailureStage, message: string, fingerprint: string | undefined): BridgeError {
+  const name = fingerprint === undefined ? "" : ` ${fingerprint}`;
+  if (stage === "key") {
+    return new BridgeError({
+      code: "PGP_BAD_KEY",
+      message: `the PGP private key cannot be read (expected an armored private key block): ${message}`,
+    });
   }
-  return data as NodeReadableStream<Uint8Array>;
+  if (stage === "no-passphrase") {
+    return new BridgeError({
+      code: "PGP_BAD_PASSPHRASE",
+      message: `the PGP private key${name} is passphrase-protected and no passphrase was given`,
+    });
+  }
+  return new BridgeError({
+    code: "PGP_BAD_PASSPHRASE",
+    message: `the passphrase does not unlock the PGP private key${name} (${message})`,
+  });
 }
 
 type Format = { kind: "armored" | "binary" } | { kind: "not-pgp"; reason: string };
@@ -166,11 +168,14 @@ async function sniffFormat(inputPath: string): Promise<Format> {
 }
 
 /** Maps openpgp's plain Error messages (pipeline-lab §3.3) onto our codes. */
-function classifyDecryptError(inputPath: string, key: PgpKey, error: unknown): BridgeError {
-  if (error instanceof BridgeError) return error;
-  const message = messageOf(error);
+function classifyDecryptError(
+  inputPath: string,
+  key: PgpKey,
+  message: string,
+  ioCode: string | undefined,
+): BridgeError {
   const make = (code: string, text: string) =>
-    new BridgeError({ code, message: `${inputPath}: ${text} (${message})`, cause: error });
+    new BridgeError({ code, message: `${inputPath}: ${text} (${message})` });
   if (/no decryption key packets|session key decryption failed|no (matching|suitable) key/i.test(message)) {
     return make("PGP_WRONG_KEY", `the file is not encrypted to the configured PGP key ${key.fingerprint}`);
   }
@@ -183,22 +188,12 @@ function classifyDecryptError(inputPath: string, key: PgpKey, error: unknown): B
   if (/inflate|deflate|zlib|decompress|invalid (block|distance|code)|bzip/i.test(message)) {
     return make("PGP_INTEGRITY_FAILED", "the decrypted data is damaged: the file was modified or corrupted");
   }
-  if (
-    error instanceof Error &&
-    "code" in error &&
-    typeof error.code === "string" &&
-    /^E[A-Z]+$/.test(error.code)
-  ) {
+  if (ioCode !== undefined && /^E[A-Z]+$/.test(ioCode)) {
     return new BridgeError({
       code: "PGP_IO_ERROR",
       message: `${inputPath}: cannot write the decrypted file: ${message}`,
       retryable: true,
-      cause: error,
     });
   }
   return make("PGP_DECRYPT_FAILED", "the file cannot be decrypted");
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
