@@ -3,7 +3,15 @@
 // index, and the maps and sets the draft copied are its own, so later events of the same call
 // update them in place instead of copying them again. The stored profile is never changed.
 
-import type { CompiledMapping, EventContext, FieldPlan, JsonValue } from "./mapping.ts";
+import {
+  type CompiledMapping,
+  compiledMapping,
+  type EventContext,
+  type FieldPlan,
+  FoldRule,
+  type JsonValue,
+  parseMapping,
+} from "./mapping.ts";
 import {
   addMembers,
   compareIso,
@@ -19,6 +27,7 @@ import {
   unionMembers,
 } from "./merge-rules.ts";
 import { isTruthy } from "./values.ts";
+import { keepShape } from "./warm-shapes.ts";
 
 type MutableRecord = Record<string, JsonValue>;
 
@@ -92,29 +101,34 @@ export class Draft {
   private fold(i: number, ctx: EventContext): void {
     const plan = this.compiled.plans[i];
     if (plan === undefined) return;
-    switch (plan.field.merge) {
-      case "sum_per_key":
+    switch (this.compiled.rules[i]) {
+      case FoldRule.sumPerKey:
         this.count(plan, i, ctx);
         return;
-      case "union":
+      case FoldRule.union:
         this.unite(plan, i, ctx);
         return;
-      case "latest":
+      case FoldRule.latest:
         this.replace(plan, i, ctx);
         return;
-      case "latest_per_key":
-        if (plan.timedEntry === undefined) this.replacePerKey(plan, i, ctx);
-        else this.stamp(plan, i, ctx);
+      case FoldRule.timePerKey:
+        this.stamp(plan, i, ctx);
         return;
-      default: {
-        // sum, max, min: plain values, nothing to copy.
-        const value = plan.share(ctx);
-        if (value === undefined) return;
-        const before = this.values[i];
-        const after = before === undefined || before === null ? value : mergeValue(plan.field, before, value);
-        this.set(i, before, after);
-      }
+      case FoldRule.latestPerKey:
+        this.replacePerKey(plan, i, ctx);
+        return;
+      default:
+        this.combine(plan, i, ctx);
     }
+  }
+
+  /** sum, max, min: plain values, nothing to copy. */
+  private combine(plan: FieldPlan, i: number, ctx: EventContext): void {
+    const value = plan.share(ctx);
+    if (value === undefined) return;
+    const before = this.values[i];
+    const after = before === undefined || before === null ? value : mergeValue(plan.field, before, value);
+    this.set(i, before, after);
   }
 
   private set(i: number, before: JsonValue | undefined, after: JsonValue): void {
@@ -273,3 +287,6 @@ export class Draft {
     return out;
   }
 }
+
+// A draft lives for one applyEvents call; see warm-shapes.ts for why one is kept.
+keepShape(new Draft(compiledMapping(parseMapping("SELECT id AS id FROM events INTO user BY id")), {}));

@@ -22,6 +22,7 @@ import { isTimed } from "./merge-rules.ts";
 import { type Expr, parseMappingSyntax, type SelectItem } from "./parser.ts";
 import { isoFromMs, toTimeMs } from "./time.ts";
 import { firstOf, isMissing, scalarText, textMembers, toNumber } from "./values.ts";
+import { keepShape } from "./warm-shapes.ts";
 
 export const FIELD_KINDS = [
   "int",
@@ -94,6 +95,8 @@ export class EventContext implements EvalContext {
   }
 }
 
+keepShape(new EventContext({}, Number.NaN));
+
 /** The event's share of one field, in profile form; undefined when the event writes nothing. */
 export type Share = (ctx: EventContext) => JsonValue | undefined;
 
@@ -134,8 +137,46 @@ export interface ConditionGroup {
   readonly all: readonly number[];
 }
 
+/**
+ * How the draft folds a field, by plan index: the merge rule as a small integer (so folding an
+ * event switches on a number, not on the rule's text), with map[string]time apart from
+ * map[string]value because they keep their times differently.
+ */
+export const FoldRule = {
+  sum: 0,
+  max: 1,
+  min: 2,
+  union: 3,
+  latest: 4,
+  sumPerKey: 5,
+  timePerKey: 6,
+  latestPerKey: 7,
+} as const;
+export type FoldRule = (typeof FoldRule)[keyof typeof FoldRule];
+
+function foldRuleOf(plan: FieldPlan): FoldRule {
+  switch (plan.field.merge) {
+    case "sum_per_key":
+      return FoldRule.sumPerKey;
+    case "latest_per_key":
+      return plan.timedEntry === undefined ? FoldRule.latestPerKey : FoldRule.timePerKey;
+    case "union":
+      return FoldRule.union;
+    case "latest":
+      return FoldRule.latest;
+    case "max":
+      return FoldRule.max;
+    case "min":
+      return FoldRule.min;
+    default:
+      return FoldRule.sum;
+  }
+}
+
 export interface CompiledMapping {
   readonly plans: readonly FieldPlan[];
+  /** The fold rule of each plan, by plan index. */
+  readonly rules: readonly FoldRule[];
   /** Plans without a groupable condition, tested on every event. */
   readonly ungrouped: readonly number[];
   /** The same, split: plans without any condition, and plans whose condition must be evaluated. */
@@ -198,6 +239,7 @@ function compileMapping(
   const timed = plans.flatMap((plan, index) => (isTimed(plan.field) ? [index] : []));
   return {
     plans,
+    rules: plans.map(foldRuleOf),
     ungrouped,
     unconditional: ungrouped.filter((index) => plans[index]?.when === undefined),
     conditional: ungrouped.filter((index) => plans[index]?.when !== undefined),
