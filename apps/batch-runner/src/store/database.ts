@@ -99,7 +99,7 @@ async function openPglite(dir: string): Promise<Database> {
   }
   // PGlite is one session for the life of the process, so a temporary table lives as long as we do.
   await client.exec("CREATE TEMP TABLE IF NOT EXISTS profile_stage (key text, profile text)");
-  const db: RunnerDrizzle = drizzlePglite()({ client, schema: storeSchema });
+  const db: RunnerDrizzle = (await drizzlePglite())({ client, schema: storeSchema });
   const txOf = (tx: PgliteTransaction): SqlTransaction => ({
     query: async <T>(text: string, params?: unknown[]) => (await tx.query<T>(text, params)).rows,
     insertEvents: async (fileId, rows) => {
