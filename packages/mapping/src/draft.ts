@@ -14,6 +14,7 @@ import {
 } from "./mapping.ts";
 import {
   addMembers,
+  compacted,
   compareIso,
   countInto,
   isRecord,
@@ -265,7 +266,7 @@ export class Draft {
     }
     if (this.timesChanged) out[UPDATED_KEY] = this.updated();
     else if (this.storedTimes !== undefined) out[UPDATED_KEY] = this.storedTimes;
-    return out;
+    return compacted(out);
   }
 
   /** The new `_updated`: the timed fields' entries, then entries the mapping does not write. */
