@@ -3,27 +3,10 @@ import { Readable } from "node:stream";
 import { BridgeError } from "@responsys-bridge/core";
 import { Unzip, UnzipInflate } from "fflate";
 
-/**
- * The plaintext bytes of a Connect file from byte `start` on: the file itself, or the single entry
- * of a zip inflated on the fly (a zip restarts from its beginning and skips `start` bytes).
- */
-export function openPlaintext(path: string, zip: boolean, start = 0, readBufferBytes?: number): Readable {
-  if (!zip) return createReadStream(path, { start, highWaterMark: readBufferBytes ?? 256 * 1024 });
-  return Readable.from(skipBytes(unzipSingleEntry(path, readBufferBytes ?? 64 * 1024), start), {
-    objectMode: false,
-  });
-}
-
-async function* skipBytes(chunks: AsyncIterable<Uint8Array>, count: number): AsyncGenerator<Uint8Array> {
-  let toSkip = count;
-  for await (const chunk of chunks) {
-    if (toSkip >= chunk.length) {
-      toSkip -= chunk.length;
-      continue;
-    }
-    yield toSkip > 0 ? chunk.subarray(toSkip) : chunk;
-    toSkip = 0;
-  }
+/** The plaintext bytes of a Connect file: the file itself, or the single entry of a zip inflated on the fly. */
+export function openPlaintext(path: string, zip: boolean, readBufferBytes?: number): Readable {
+  if (!zip) return createReadStream(path, { highWaterMark: readBufferBytes ?? 256 * 1024 });
+  return Readable.from(unzipSingleEntry(path, readBufferBytes ?? 64 * 1024), { objectMode: false });
 }
 
 /** Streams the one file inside a zip; directories are ignored, a second file is refused. */

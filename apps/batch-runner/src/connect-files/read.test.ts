@@ -4,7 +4,7 @@ import path from "node:path";
 import { strToU8, Zip, ZipDeflate, zipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ConnectFileName, parseConnectFileName } from "./name.ts";
-import { type EventChunk, type ReadOptions, readConnectEvents } from "./read.ts";
+import { type ConnectEvent, type EventChunk, type ReadOptions, readConnectEvents } from "./read.ts";
 
 let dir: string;
 beforeAll(async () => {
@@ -211,6 +211,145 @@ describe("readConnectEvents", () => {
   it("yields nothing for an empty file", async () => {
     expect(await readAll(await write("empty.txt", ""))).toEqual([]);
   });
+});
+
+/** mulberry32: a small seeded generator, so a failing case can be replayed. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let mixed = Math.imul(state ^ (state >>> 15), state | 1);
+    mixed ^= mixed + Math.imul(mixed ^ (mixed >>> 7), mixed | 61);
+    return ((mixed ^ (mixed >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface GeneratedFile {
+  text: string;
+  events: EventChunk["events"];
+  rejected: EventChunk["rejected"];
+}
+
+/**
+ * A random Connect file and the rows it must give, worked out while writing it: quoted notes
+ * with quotes, delimiters and line breaks, multi-byte names, LF and CRLF, blank lines, bad rows,
+ * and sometimes a quote left open on the last row.
+ */
+function generateFile(seed: number, delimiter: string): GeneratedFile {
+  const next = random(seed);
+  const pick = <T>(items: T[]): T => items[Math.floor(next() * items.length)] as T;
+  const names = ["Zoë", "東京", "🚀 launch", "naïve café", "plain", ""];
+  const notePieces = ["x", "y z", '"', delimiter, "\n", "\r\n", "é", "🚀", ""];
+  const parts = [`\uFEFFRIID${delimiter}EVENT_CAPTURED_DT${delimiter}NAME${delimiter}NOTE\n`];
+  const events: GeneratedFile["events"] = [];
+  const rejected: GeneratedFile["rejected"] = [];
+  let line = 1;
+  const rows = 20 + Math.floor(next() * 40);
+  for (let index = 0; index < rows; index++) {
+    while (next() < 0.1) {
+      parts.push(pick(["\n", "\r\n"]));
+      line++;
+    }
+    const end = pick(["\n", "\r\n"]);
+    const second = String(index % 60).padStart(2, "0");
+    const date = `01-MAR-2024 10:00:${second}`;
+    const name = pick(names);
+    const kind = next();
+    if (kind < 0.08) {
+      parts.push(`${index}${delimiter}${date}${end}`);
+      line++;
+      rejected.push({ file: "/download/x.txt", line, reason: "expected 4 columns, found 2" });
+      continue;
+    }
+    if (kind < 0.14) {
+      parts.push(`${index}${delimiter}2024-03-01${delimiter}${name}${delimiter}n${end}`);
+      line++;
+      const reason = 'EVENT_CAPTURED_DT "2024-03-01" is not a DD-Mon-YYYY HH24:MI:SS date';
+      rejected.push({ file: "/download/x.txt", line, reason });
+      continue;
+    }
+    const note = Array.from({ length: Math.floor(next() * 5) }, () => pick(notePieces)).join("");
+    const quoted = /["\r\n]/.test(note) || note.includes(delimiter) || next() < 0.3;
+    const written = quoted ? `"${note.replaceAll('"', '""')}"` : note;
+    parts.push(`${index}${delimiter}${date}${delimiter}${name}${delimiter}${written}${end}`);
+    line += 1 + (note.match(/\n/g)?.length ?? 0);
+    const event: ConnectEvent = {
+      riid: String(index),
+      event_captured_dt: date,
+      event: "OPEN",
+      channel: "email",
+      account_id: "1234",
+      _ts: `2024-03-01T10:00:${second}.000Z`,
+    };
+    if (name !== "") event.name = name;
+    if (note !== "") event.note = note;
+    events.push({ line, event });
+  }
+  if (next() < 0.5) {
+    parts.push(`${rows}${delimiter}01-MAR-2024 10:00:00${delimiter}x${delimiter}"open\nand on`);
+    rejected.push({ file: "/download/x.txt", line: line + 1, reason: "a quoted field is never closed" });
+    // Reading starts again on the line after the broken one.
+    rejected.push({ file: "/download/x.txt", line: line + 2, reason: "expected 4 columns, found 1" });
+  }
+  return { text: parts.join(""), events, rejected };
+}
+
+describe("readConnectEvents across read and chunk boundaries", () => {
+  const cases = [1, 2, 3, 4, 5, 6].map((seed) => ({
+    seed,
+    delimiter: ["|", ",", "\t", ";", "§"][seed % 5] ?? "|",
+  }));
+
+  it.each(cases)(
+    "gives the written rows whatever the read and chunk sizes (seed $seed)",
+    async ({ seed, delimiter }) => {
+      const expected = generateFile(seed, delimiter);
+      const file = await write(`random-${seed}.txt`, expected.text);
+      const zipFile = await write(`random-${seed}.zip`, zipSync({ "a.txt": strToU8(expected.text) }));
+      const readings: Array<[string, Partial<ReadOptions>]> = [
+        ...[1, 2, 3, 7, 64, 4096].map((readBufferBytes): [string, Partial<ReadOptions>] => [
+          `reads of ${readBufferBytes}`,
+          { readBufferBytes, chunkSize: 1 + (readBufferBytes % 5) },
+        ]),
+        ["defaults", {}],
+        ["zip", { zip: true, readBufferBytes: 7, chunkSize: 4 }],
+      ];
+      for (const [label, options] of readings) {
+        const chunks = await readAll(options.zip ? zipFile : file, { delimiter, ...options });
+        expect({ label, events: events(chunks), rejected: rejected(chunks) }).toEqual({
+          label,
+          events: expected.events,
+          rejected: expected.rejected,
+        });
+        const chunkSize = options.chunkSize ?? 1000;
+        for (const chunk of chunks) {
+          const lines = [...chunk.events, ...chunk.rejected].map((row) => row.line);
+          expect(lines.length).toBeGreaterThan(0);
+          expect(lines.length).toBeLessThanOrEqual(chunkSize);
+          expect(chunk.lastLine).toBe(Math.max(...lines));
+        }
+      }
+    },
+  );
+
+  it.each(cases.slice(0, 3))(
+    "resumes from any chunk's lastLine with exactly the rows after it (seed $seed)",
+    async ({ seed, delimiter }) => {
+      const expected = generateFile(seed, delimiter);
+      const file = await write(`resume-${seed}.txt`, expected.text);
+      const chunks = await readAll(file, { delimiter, chunkSize: 3 });
+      for (const chunk of chunks) {
+        const resumed = await readAll(file, {
+          delimiter,
+          chunkSize: 3,
+          fromLine: chunk.lastLine,
+          readBufferBytes: 5,
+        });
+        expect(events(resumed)).toEqual(expected.events.filter((row) => row.line > chunk.lastLine));
+        expect(rejected(resumed)).toEqual(expected.rejected.filter((row) => row.line > chunk.lastLine));
+      }
+    },
+  );
 });
 
 describe("readConnectEvents on zip files", () => {
