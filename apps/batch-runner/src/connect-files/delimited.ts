@@ -158,7 +158,7 @@ export class DelimitedParser {
         continue;
       }
       if (this.#quoteAt(start) >= lineEnd) {
-        return this.#finish(this.#decode(start, contentEnd).split(this.#delimiter), lf, 0);
+        return this.#finish(splitLine(this.#decode(start, contentEnd), this.#delimiter), lf, 0);
       }
       return this.#readQuoted(start, lf);
     }
@@ -324,4 +324,18 @@ function countLf(buf: Buffer, from: number, to: number): number {
 function fieldEndAt(text: string, delimiter: string, from: number, lineEnd: number): number {
   const next = text.indexOf(delimiter, from);
   return next === -1 || next > lineEnd ? lineEnd : next;
+}
+
+/** The fields of a line without quotes; by hand, as it measured faster than String#split here. */
+function splitLine(text: string, delimiter: string): string[] {
+  const fields: string[] = [];
+  let from = 0;
+  for (;;) {
+    const at = text.indexOf(delimiter, from);
+    if (at === -1) break;
+    fields.push(text.slice(from, at));
+    from = at + 1;
+  }
+  fields.push(text.slice(from));
+  return fields;
 }

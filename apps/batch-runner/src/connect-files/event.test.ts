@@ -58,6 +58,37 @@ describe("RowEvents", () => {
     }
   });
 
+  it.each([
+    ["one value", (row: number) => `same-${row % 1}`],
+    ["a few values", (row: number) => `few-${row % 7}`],
+    ["a new value each row", (row: number) => `new-${row}`],
+    ["more values than a pool keeps, each seen twice", (row: number) => `wide-${row % 1500}`],
+  ])("keeps every cell's value for a column with %s", (_name, cellOf) => {
+    const rows = RowEvents.fromHeader(["EVENT_CAPTURED_DT", "CAMPAIGN"], CLICK, "f");
+    for (let row = 0; row < 3000; row++) {
+      expect(rows.toEvent([DATE, cellOf(row)])).toEqual({
+        ...BASE,
+        event_captured_dt: DATE,
+        campaign: cellOf(row),
+      });
+    }
+  });
+
+  it("gives each row the date of its own EVENT_CAPTURED_DT, bad rows between them included", () => {
+    const rows = RowEvents.fromHeader(["EVENT_CAPTURED_DT"], CLICK, "f");
+    const dates = [DATE, DATE, "bad", DATE, "02-MAR-2024 11:30:00", "02-MAR-2024 11:30:00", "", DATE];
+    expect(dates.map((date) => rows.toEvent([date]))).toEqual([
+      { ...BASE, event_captured_dt: DATE },
+      { ...BASE, event_captured_dt: DATE },
+      'EVENT_CAPTURED_DT "bad" is not a DD-Mon-YYYY HH24:MI:SS date',
+      { ...BASE, event_captured_dt: DATE },
+      { ...BASE, event_captured_dt: "02-MAR-2024 11:30:00", _ts: "2024-03-02T11:30:00.000Z" },
+      { ...BASE, event_captured_dt: "02-MAR-2024 11:30:00", _ts: "2024-03-02T11:30:00.000Z" },
+      "EVENT_CAPTURED_DT is empty",
+      { ...BASE, event_captured_dt: DATE },
+    ]);
+  });
+
   it("never shares an object between two events", () => {
     const rows = RowEvents.fromHeader(["EVENT_CAPTURED_DT", "RIID"], CLICK, "f");
     const first = rows.toEvent([DATE, "1"]);
