@@ -233,7 +233,7 @@ function report(
   ];
   const describe: Record<string, string> = {
     stages:
-      "file pipeline only: SFTP download + openpgp decrypt (staged, verified) + csv-parse into events; no mapping, no database",
+      "file pipeline only: SFTP download + openpgp decrypt (staged, verified) + the delimited parser into events; no mapping, no database",
     pglite: "runner import job, store sink on PGlite",
     postgres: "runner import job, store sink on PostgreSQL",
   };
