@@ -41,14 +41,13 @@ function newSet(members: string | readonly string[]): string[] {
 export class Draft {
   /** Field values by plan index; undefined where the profile has none. */
   private readonly values: (JsonValue | undefined)[];
-  /** The `_updated` entries of timed fields, by plan index. */
+  /** The `_updated` entries of timed fields, by their place in `compiled.timed`. */
   private readonly times: (JsonValue | undefined)[];
   /**
-   * The maps and lists this draft made (the same objects as in `values`): nobody else holds them,
-   * so later events change them in place.
+   * The maps and lists this draft made (the same objects as in `values`), by plan index: nobody
+   * else holds them, so later events change them in place.
    */
-  private readonly ownedRecords: (MutableRecord | undefined)[];
-  private readonly ownedLists: (string[] | undefined)[];
+  private readonly owned: (MutableRecord | string[] | undefined)[];
   private readonly storedTimes: JsonValue | undefined;
   /** Whether the stored profile has keys the mapping does not know (other than `_updated`). */
   private readonly foreignKeys: boolean;
@@ -61,9 +60,8 @@ export class Draft {
   ) {
     const count = compiled.plans.length;
     this.values = new Array<JsonValue | undefined>(count).fill(undefined);
-    this.times = new Array<JsonValue | undefined>(count).fill(undefined);
-    this.ownedRecords = new Array<MutableRecord | undefined>(count).fill(undefined);
-    this.ownedLists = new Array<string[] | undefined>(count).fill(undefined);
+    this.times = new Array<JsonValue | undefined>(compiled.timed.length).fill(undefined);
+    this.owned = new Array<MutableRecord | string[] | undefined>(count).fill(undefined);
     let foreign = false;
     // One pass over the profile's own keys; profiles hold far fewer keys than big mappings have fields.
     for (const key in stored) {
@@ -75,10 +73,10 @@ export class Draft {
     this.storedTimes = stored[UPDATED_KEY];
     const times = this.storedTimes;
     if (isRecord(times)) {
-      for (const index of compiled.timed) {
+      compiled.timed.forEach((index, slot) => {
         const name = compiled.plans[index]?.field.name;
-        if (name !== undefined) this.times[index] = times[name];
-      }
+        if (name !== undefined) this.times[slot] = times[name];
+      });
     }
   }
 
@@ -138,10 +136,28 @@ export class Draft {
     this.changed = true;
   }
 
+  /** The stored or folded `_updated` entry of timed plan `i`. */
+  private timeOf(i: number): JsonValue | undefined {
+    return this.times[this.compiled.timeSlots[i] ?? -1];
+  }
+
   private setTime(i: number, time: JsonValue | undefined): void {
-    if (time === this.times[i]) return;
-    this.times[i] = time;
+    const slot = this.compiled.timeSlots[i] ?? -1;
+    if (time === this.times[slot]) return;
+    this.times[slot] = time;
     this.timesChanged = true;
+  }
+
+  /** The map of plan `i` when this draft made it. */
+  private ownedRecord(i: number): MutableRecord | undefined {
+    const owned = this.owned[i];
+    return Array.isArray(owned) ? undefined : owned;
+  }
+
+  /** The list of plan `i` when this draft made it. */
+  private ownedList(i: number): string[] | undefined {
+    const owned = this.owned[i];
+    return Array.isArray(owned) ? owned : undefined;
   }
 
   /** map[string]intsum: one more count per key. */
@@ -150,7 +166,7 @@ export class Draft {
     if (keys === undefined) return;
     const before = this.values[i];
     const counts =
-      this.ownedRecords[i] ??
+      this.ownedRecord(i) ??
       this.ownRecord(i, before === undefined || before === null ? {} : { ...recordOf(plan.field, before) });
     countInto(plan.field, counts, keys);
     this.changed = true;
@@ -166,7 +182,7 @@ export class Draft {
       this.changed = true;
       return;
     }
-    const owned = this.ownedLists[i];
+    const owned = this.ownedList(i);
     if (owned !== undefined) {
       const length = owned.length;
       addMembers(owned, members);
@@ -188,7 +204,7 @@ export class Draft {
     if (
       before !== undefined &&
       before !== null &&
-      !secondWins(plan.field, before, this.times[i], value, time)
+      !secondWins(plan.field, before, this.timeOf(i), value, time)
     )
       return;
     this.set(i, before, value);
@@ -210,7 +226,7 @@ export class Draft {
     const stored = recordOf(plan.field, before);
     const current = stored[key];
     if (current !== undefined && compareIso(plan.field, time, current) <= 0) return;
-    const times = this.ownedRecords[i] ?? this.ownRecord(i, { ...stored });
+    const times = this.ownedRecord(i) ?? this.ownRecord(i, { ...stored });
     times[key] = time;
     this.changed = true;
   }
@@ -227,20 +243,20 @@ export class Draft {
       this.setTime(i, time);
       return;
     }
-    const merged = mergeValuesPerKey(plan.field, before, this.times[i], value, time);
+    const merged = mergeValuesPerKey(plan.field, before, this.timeOf(i), value, time);
     this.set(i, before, merged.value);
     this.setTime(i, merged.time);
   }
 
   private ownRecord(i: number, value: MutableRecord): MutableRecord {
     this.values[i] = value;
-    this.ownedRecords[i] = value;
+    this.owned[i] = value;
     return value;
   }
 
   private ownList(i: number, value: string[]): string[] {
     this.values[i] = value;
-    this.ownedLists[i] = value;
+    this.owned[i] = value;
     return value;
   }
 
@@ -273,11 +289,11 @@ export class Draft {
   private updated(): MutableRecord {
     const { plans, timed, timedNames } = this.compiled;
     const out: MutableRecord = {};
-    for (const i of timed) {
-      const time = this.times[i];
+    timed.forEach((i, slot) => {
+      const time = this.times[slot];
       const name = plans[i]?.field.name;
       if (time !== undefined && name !== undefined) out[name] = time;
-    }
+    });
     const stored = this.storedTimes;
     if (isRecord(stored)) {
       for (const key in stored) {

@@ -191,6 +191,8 @@ export interface CompiledMapping {
   /** The plans whose rule reads the event times kept in `_updated`, and their names. */
   readonly timed: readonly number[];
   readonly timedNames: ReadonlySet<string>;
+  /** By plan index: the place of a timed plan in `timed`, or -1. */
+  readonly timeSlots: readonly number[];
 }
 
 const compiledMappings = new WeakMap<Mapping, CompiledMapping>();
@@ -249,6 +251,7 @@ function compileMapping(
     indexOf,
     timed,
     timedNames: new Set(timed.map((index) => plans[index]?.field.name ?? "")),
+    timeSlots: plans.map((_, index) => timed.indexOf(index)),
   };
 }
 
