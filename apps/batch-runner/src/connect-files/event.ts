@@ -38,7 +38,8 @@ class ValuePool {
   /** `value`, or an equal string seen before. */
   share(value: string): string {
     const values = this.#values;
-    if (values === undefined) return value;
+    // V8 already keeps one string per single character.
+    if (values === undefined || value.length < 2) return value;
     const known = values.get(value);
     if (known !== undefined) {
       this.#hits++;
