@@ -283,6 +283,9 @@ function membersOf(value: unknown): string | readonly string[] | undefined {
   return members.length === 0 ? undefined : members;
 }
 
+/** The share of epochms() as a date: the event time, undefined when the event has none. */
+const eventIso: Share = (ctx) => ctx.iso;
+
 function timeIso(ctx: EventContext, value: unknown): string | undefined {
   const ms = toTimeMs(firstOf(value));
   return ms === undefined ? undefined : ctx.isoOf(ms);
@@ -385,6 +388,10 @@ function planAggregate(expr: Expr & { type: "call" }, stated: FieldKind | undefi
       const merge = expr.name;
       const kind = stated ?? (arg.type === "time" ? "date" : "number");
       if (kind === "date") {
+        const argExpr = argOf(expr, 0);
+        // max(epochms()) / min(epochms()), most of the default mapping's dates: the event's own
+        // time, whose ISO text the context already holds.
+        if (argExpr.type === "call" && argExpr.name === "epochms") return { kind, merge, share: eventIso };
         const run = arg.evaluate;
         const pick = merge === "max" ? Math.max : Math.min;
         const share: Share = (ctx) => {
