@@ -79,7 +79,7 @@ export class DelimitedParser {
     this.#maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
   }
 
-  /** Adds the next bytes of the input. */
+  /** Adds the next bytes of the input. The parser may read `chunk` until the next push: do not reuse it. */
   push(chunk: Uint8Array): void {
     if (this.#ended) throw new Error("DelimitedParser: push after end");
     if (chunk.length === 0) return;

@@ -19,41 +19,6 @@ const READER_FIELDS = new Set(["event", "channel", "account_id", "_ts"]);
 const MAX_TEMPLATES = 64;
 // The set of non-empty cells is a bit mask in a 31-bit integer.
 const MAX_TEMPLATE_COLUMNS = 30;
-// A column's values are pooled (see ValuePool) until more than this many were new and the new
-// ones outnumber the repeats; a pool keeps at most POOL_LIMIT values.
-const POOL_TRIAL = 256;
-const POOL_LIMIT = 1024;
-
-/**
- * One string object per distinct value of a column whose values repeat (list, campaign, launch,
- * device...): the 10,000 events of a chunk then share a few dozen strings instead of holding
- * 10,000 copies, which the garbage collector would copy and promote with them. A column whose
- * values do not repeat (RIID, email) stops being pooled after a short trial.
- */
-class ValuePool {
-  #values: Map<string, string> | undefined = new Map();
-  #hits = 0;
-  #misses = 0;
-
-  /** `value`, or an equal string seen before. */
-  share(value: string): string {
-    const values = this.#values;
-    // V8 already keeps one string per single character.
-    if (values === undefined || value.length < 2) return value;
-    const known = values.get(value);
-    if (known !== undefined) {
-      this.#hits++;
-      return known;
-    }
-    if (++this.#misses > POOL_TRIAL && this.#misses > this.#hits) {
-      this.#values = undefined;
-      return value;
-    }
-    if (values.size < POOL_LIMIT) values.set(value, value);
-    return value;
-  }
-}
-
 /**
  * Turns the rows of one Connect file into events, by the columns of its header row.
  *
@@ -69,7 +34,6 @@ export class RowEvents {
   /** Columns copied into events (all but those named like the fields the reader sets itself). */
   readonly #indexes: number[];
   readonly #names: string[];
-  readonly #pools: ValuePool[];
   readonly #timestamps = new ConnectTimestampReader();
   readonly #templates = new Map<number, ConnectEvent>();
   #lastMask = -1;
@@ -84,12 +48,10 @@ export class RowEvents {
     this.#dateIndex = dateIndex;
     this.#indexes = [];
     this.#names = [];
-    this.#pools = [];
     columns.forEach((name, index) => {
       if (READER_FIELDS.has(name) || name === "__proto__") return;
       this.#indexes.push(index);
       this.#names.push(name);
-      this.#pools.push(new ValuePool());
     });
   }
 
@@ -152,10 +114,7 @@ export class RowEvents {
     event._ts = ts;
     for (let at = 0; at < indexes.length; at++) {
       const name = names[at];
-      const pool = this.#pools[at];
-      if ((mask & (1 << at)) !== 0 && name !== undefined && pool !== undefined) {
-        event[name] = pool.share(record[indexes[at] ?? 0] ?? "");
-      }
+      if ((mask & (1 << at)) !== 0 && name !== undefined) event[name] = record[indexes[at] ?? 0];
     }
     return event;
   }
@@ -185,10 +144,7 @@ export class RowEvents {
     for (let at = 0; at < this.#indexes.length; at++) {
       const value = record[this.#indexes[at] ?? 0];
       const name = this.#names[at];
-      const pool = this.#pools[at];
-      if (value !== undefined && value !== "" && name !== undefined && pool !== undefined) {
-        event[name] = pool.share(value);
-      }
+      if (value !== undefined && value !== "" && name !== undefined) event[name] = value;
     }
     return event;
   }
