@@ -150,3 +150,35 @@ describe("applyEvents edge cases", () => {
     ]);
   });
 });
+
+describe("profiles with many keys", () => {
+  // Past ~16 keys the builder's object turns into a hash table and is copied back into a fast
+  // object: the copy must keep the key order (and so the JSON) of the built profile.
+  const mapping = defaultResponsysMapping;
+  const events = byUser(eventMix(800, 6, 31), mapping);
+  const names = mapping.fields.map((field) => field.name);
+
+  it("keep mapped fields in mapping order, then other keys (integer-like first, as JS orders them), then _updated", () => {
+    for (const list of events.values()) {
+      const start = { zz: "kept", 7: "seven", aa: "also kept" };
+      for (const profile of [
+        applyEvents(start, list, mapping),
+        mergeProfiles(start, viaShares(list, mapping), mapping),
+      ]) {
+        const keys = Object.keys(profile);
+        expect(keys.length).toBeGreaterThan(20);
+        const mapped = keys.filter((key) => names.includes(key));
+        expect(mapped).toEqual(names.filter((name) => name in profile));
+        expect(keys.slice(0, 1)).toEqual(["7"]);
+        expect(keys.slice(-3)).toEqual(["zz", "aa", "_updated"]);
+        expect(keys.slice(1, mapped.length + 1)).toEqual(mapped);
+      }
+    }
+  });
+
+  it("serialise the same folded grouped or one by one", () => {
+    for (const list of events.values()) {
+      expect(JSON.stringify(oneByOne(list, mapping))).toBe(JSON.stringify(applyEvents({}, list, mapping)));
+    }
+  });
+});
