@@ -19,6 +19,7 @@ const READER_FIELDS = new Set(["event", "channel", "account_id", "_ts"]);
 const MAX_TEMPLATES = 64;
 // The set of non-empty cells is a bit mask in a 31-bit integer.
 const MAX_TEMPLATE_COLUMNS = 30;
+
 /**
  * Turns the rows of one Connect file into events, by the columns of its header row.
  *
