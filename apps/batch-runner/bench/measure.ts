@@ -7,6 +7,7 @@ import { performance } from "node:perf_hooks";
 import { parseConnectFileName } from "../src/connect-files/name.ts";
 import { prepareConnectFile } from "../src/connect-files/prepare.ts";
 import { readConnectEvents } from "../src/connect-files/read.ts";
+import { DEFAULT_CHUNK_SIZE } from "../src/jobs/import-activity.ts";
 import { loadPgpKey } from "../src/pgp/decrypt.ts";
 import { connectSftp } from "../src/sftp/sftp-source.ts";
 
@@ -36,8 +37,6 @@ export interface MeasureResult {
   /** Highest RSS seen until the 100,000th row was through. */
   peakRssTo100kBytes: number | undefined;
   phasesMs: Record<string, number>;
-  /** stages mode: distinct RIIDs seen. */
-  users?: number;
 }
 
 const RSS_SAMPLE_MS = 50;
@@ -66,8 +65,8 @@ class RssSampler {
 }
 
 /**
- * download + decrypt + parse into events, counting distinct users: the file pipeline alone. It
- * keeps nothing per row, so its memory is the pipeline's own (profiles in memory would grow with users).
+ * download + decrypt + parse into events, in the job's chunk size: the file pipeline alone. It
+ * keeps nothing per row, so its memory is the pipeline's own.
  */
 async function measureStages(
   spec: MeasureSpec,
@@ -89,7 +88,6 @@ async function measureStages(
     privateKey: await readFile(spec.privateKeyPath, "utf8"),
     hostKey: spec.hostKey,
   });
-  const users = new Set<string>();
   let rows = 0;
   let events = 0;
   let rejected = 0;
@@ -115,9 +113,8 @@ async function measureStages(
       fileLabel: remote.path,
       delimiter: "|",
       zip: prepared.zip,
-      chunkSize: 10_000,
+      chunkSize: DEFAULT_CHUNK_SIZE,
     })) {
-      for (const { event } of chunk.events) users.add(String(event.riid));
       events += chunk.events.length;
       rejected += chunk.rejected.length;
       rows += chunk.events.length + chunk.rejected.length;
@@ -128,7 +125,7 @@ async function measureStages(
   } finally {
     await source.close();
   }
-  return { rows, events, rejected, importMs: performance.now() - started, phasesMs, users: users.size };
+  return { rows, events, rejected, importMs: performance.now() - started, phasesMs };
 }
 
 async function main(): Promise<void> {
