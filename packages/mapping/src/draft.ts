@@ -272,7 +272,11 @@ export class Draft {
     for (let i = 0; i < plans.length; i++) {
       const value = this.values[i];
       const name = plans[i]?.field.name;
-      if (value !== undefined && name !== undefined) out[name] = value;
+      if (value === undefined || name === undefined) continue;
+      const list = this.ownedList(i);
+      // A set that grew in place has spare room (V8 grows arrays by half); an exact copy is what
+      // the kept profile should hold.
+      out[name] = list !== undefined && list.length > 1 ? list.slice() : value;
     }
     if (this.foreignKeys) {
       for (const key in this.stored) {
