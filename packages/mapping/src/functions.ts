@@ -52,6 +52,8 @@ function dateFunction(part: (ms: number) => unknown): FunctionDef {
     maxArgs: 1,
     returns: "int",
     build: (args) => {
+      // Without an argument (hourofday() and friends in valuect): the event time, read directly.
+      if (args.length === 0) return (ctx) => (Number.isNaN(ctx.ts) ? undefined : part(ctx.ts));
       const time = timeSource(args);
       return (ctx) => {
         const ms = time(ctx);

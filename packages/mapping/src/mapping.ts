@@ -284,7 +284,12 @@ function membersOf(value: unknown): string | readonly string[] | undefined {
 }
 
 /** The share of epochms() as a date: the event time, undefined when the event has none. */
-const eventIso: Share = (ctx) => ctx.iso;
+const eventIso = (ctx: EventContext): string | undefined => ctx.iso;
+
+/** Whether an expression is epochms(), the event time. */
+function isEventTime(expr: Expr | undefined): boolean {
+  return expr?.type === "call" && expr.name === "epochms";
+}
 
 function timeIso(ctx: EventContext, value: unknown): string | undefined {
   const ms = toTimeMs(firstOf(value));
@@ -388,10 +393,9 @@ function planAggregate(expr: Expr & { type: "call" }, stated: FieldKind | undefi
       const merge = expr.name;
       const kind = stated ?? (arg.type === "time" ? "date" : "number");
       if (kind === "date") {
-        const argExpr = argOf(expr, 0);
         // max(epochms()) / min(epochms()), most of the default mapping's dates: the event's own
         // time, whose ISO text the context already holds.
-        if (argExpr.type === "call" && argExpr.name === "epochms") return { kind, merge, share: eventIso };
+        if (isEventTime(argOf(expr, 0))) return { kind, merge, share: eventIso };
         const run = arg.evaluate;
         const pick = merge === "max" ? Math.max : Math.min;
         const share: Share = (ctx) => {
@@ -434,7 +438,7 @@ function planAggregate(expr: Expr & { type: "call" }, stated: FieldKind | undefi
         const read = value?.evaluate;
         const timedEntry: TimedEntry = {
           key: keyOf,
-          time: read === undefined ? (ctx) => ctx.iso : (ctx) => timeIso(ctx, read(ctx)),
+          time: read === undefined || isEventTime(valueExpr) ? eventIso : (ctx) => timeIso(ctx, read(ctx)),
         };
         const share: Share = (ctx) => {
           const k = keyOf(ctx);
