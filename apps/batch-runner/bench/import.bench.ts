@@ -258,7 +258,7 @@ function report(
         result.peakRssTo100kBytes === undefined
           ? null
           : round(result.peakRssBytes / result.peakRssTo100kBytes),
-      notes: `${variant}: peak RSS sampled every 50 ms over the whole run (GNU time: ${mb(gnuTimeRssBytes)} MB); baseline = peak until row 100,000, so ratio 1.0 means flat; native tools peaked at ${mb(baseline.maxRssBytes)} MB`,
+      notes: `${variant}: peak RSS (the kernel's high-water mark for the process) over the whole run (GNU time: ${mb(gnuTimeRssBytes)} MB); baseline = peak until row 100,000, so ratio 1.0 means flat; native tools peaked at ${mb(baseline.maxRssBytes)} MB`,
     });
   }
   for (const { variant, reason } of unavailable) {

@@ -4,20 +4,22 @@ import { BridgeError } from "@responsys-bridge/core";
 import type { PgpFailureStage, PgpMessage, PgpTask } from "./pgp-worker.ts";
 
 /**
- * A private key whose passphrase is known to unlock it. The key stays armored: every task unlocks
- * it again inside its own worker (~120 ms), so no unlocked key or S2K garbage lives in the runner.
+ * An unlocked private key, kept armored (without its passphrase protection) so that each decryption
+ * worker reads it without the S2K cost. It lives only in this process's memory, as the unlocked key
+ * object would; it is never written anywhere.
  */
 export interface PgpKey {
   readonly armoredKey: string;
-  readonly passphrase: string | undefined;
   /** Hex fingerprint of the primary key, for messages and `check`. */
   readonly fingerprint: string;
 }
 
-/** Reads an armored private key and proves the passphrase unlocks it (when it is protected). */
+/** Reads an armored private key and unlocks it with the passphrase (when it is protected), once. */
 export async function loadPgpKey(armoredKey: string, passphrase?: string): Promise<PgpKey> {
   const outcome = await runTask({ op: "unlock", armoredKey, passphrase });
-  if (outcome.type === "done") return { armoredKey, passphrase, fingerprint: outcome.fingerprint };
+  if (outcome.type === "done") {
+    return { armoredKey: outcome.unlockedKey ?? armoredKey, fingerprint: outcome.fingerprint };
+  }
   throw keyError(outcome.stage, outcome.message, outcome.fingerprint);
 }
 
@@ -52,7 +54,7 @@ export async function decryptFile(
       {
         op: "decrypt",
         armoredKey: key.armoredKey,
-        passphrase: key.passphrase,
+        passphrase: undefined,
         inputPath,
         outputPath,
         armored: format.kind === "armored",

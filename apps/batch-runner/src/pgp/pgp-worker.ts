@@ -2,7 +2,7 @@
 // iterated-S2K input (~65 MB for GnuPG's default count, ~130 MB of RSS in all) to unlock a key, and
 // its decryption streams hold buffers of their own; in the main thread that garbage lingered until a
 // major GC and raised the runner's peak RSS by ~100 MB (measured). A worker's memory is returned
-// the moment it exits.
+// the moment it exits. The key is unlocked once (op "unlock"); decryptions get it unlocked.
 //
 // Node loads this file itself (type stripping) when no TypeScript loader is present, as under
 // vitest: erasable TypeScript only, and nothing but openpgp and node: imports.
@@ -26,7 +26,7 @@ export type PgpTask =
 
 export type PgpMessage =
   | { type: "progress"; bytes: number }
-  | { type: "done"; fingerprint: string }
+  | { type: "done"; fingerprint: string; unlockedKey?: string }
   | { type: "failed"; stage: PgpFailureStage; message: string; fingerprint?: string; ioCode?: string };
 
 /** Where a task failed: reading the key, a missing or wrong passphrase, or the message itself. */
@@ -104,8 +104,15 @@ function asNodeWebStream(data: unknown): NodeReadableStream<Uint8Array> {
 async function run(task: PgpTask, report: (message: PgpMessage) => void): Promise<void> {
   try {
     const key = await unlockKey(task.armoredKey, task.passphrase);
-    if (task.op === "decrypt") await decrypt(task, key, report);
-    report({ type: "done", fingerprint: key.getFingerprint().toUpperCase() });
+    const fingerprint = key.getFingerprint().toUpperCase();
+    if (task.op === "decrypt") {
+      await decrypt(task, key, report);
+      report({ type: "done", fingerprint });
+      return;
+    }
+    // An unlocked key serialises without its passphrase protection: later tasks read it without
+    // paying for the S2K again (openpgp clears s2kUsage once a key is decrypted).
+    report({ type: "done", fingerprint, unlockedKey: key.armor() });
   } catch (error) {
     if (error instanceof TaskFailure) {
       const { stage, message, fingerprint } = error;

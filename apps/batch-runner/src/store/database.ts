@@ -8,7 +8,7 @@ import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import type { DatabaseLocation } from "../config/load.ts";
-import { drizzlePglite, drizzlePostgres } from "./drizzle.ts";
+import { drizzleOverPglite, drizzlePostgres } from "./drizzle.ts";
 import { MIGRATIONS } from "./migrations.ts";
 import { storeSchema } from "./schema.ts";
 
@@ -99,7 +99,7 @@ async function openPglite(dir: string): Promise<Database> {
   }
   // PGlite is one session for the life of the process, so a temporary table lives as long as we do.
   await client.exec("CREATE TEMP TABLE IF NOT EXISTS profile_stage (key text, profile text)");
-  const db: RunnerDrizzle = (await drizzlePglite())({ client, schema: storeSchema });
+  const db: RunnerDrizzle = drizzleOverPglite(client, storeSchema);
   const txOf = (tx: PgliteTransaction): SqlTransaction => ({
     query: async <T>(text: string, params?: unknown[]) => (await tx.query<T>(text, params)).rows,
     insertEvents: async (fileId, rows) => {

@@ -5,10 +5,12 @@
  * Everything in the runner takes drizzle from here, so only one copy is ever loaded.
  */
 import { createRequire } from "node:module";
+import type { PGlite } from "@electric-sql/pglite";
 import type * as Drizzle from "drizzle-orm";
 import type * as DrizzlePostgres from "drizzle-orm/node-postgres";
 import type * as PgCore from "drizzle-orm/pg-core";
-import type * as DrizzlePglite from "drizzle-orm/pglite";
+import type * as DrizzleProxy from "drizzle-orm/pg-proxy";
+import type { PgRemoteDatabase } from "drizzle-orm/pg-proxy";
 
 const load = createRequire(import.meta.url);
 
@@ -26,10 +28,22 @@ export const drizzlePostgres = (): typeof DrizzlePostgres.drizzle =>
   required<typeof DrizzlePostgres>("drizzle-orm/node-postgres").drizzle;
 
 /**
- * drizzle over PGlite, loaded only when the embedded database is used, and as ESM: the CommonJS
- * build requires PGlite's CommonJS build, a second copy of PGlite that cost ~440 MB RSS (measured).
- * Two drizzle copies work together: drizzle tells its objects apart by global symbols.
+ * drizzle over PGlite through drizzle's generic proxy driver. Neither of drizzle's own PGlite
+ * drivers will do: the CommonJS one requires PGlite's CommonJS build, a second copy of PGlite
+ * (~440 MB RSS), and importing the ESM one re-parses drizzle's package.json per module (a
+ * ~470 MB RSS spike at start; both measured).
  */
-export async function drizzlePglite(): Promise<typeof DrizzlePglite.drizzle> {
-  return (await import("drizzle-orm/pglite")).drizzle;
+export function drizzleOverPglite<TSchema extends Record<string, unknown>>(
+  client: PGlite,
+  schema: TSchema,
+): PgRemoteDatabase<TSchema> {
+  const { drizzle } = required<typeof DrizzleProxy>("drizzle-orm/pg-proxy");
+  return drizzle(
+    async (text, params, method) => {
+      // "all" wants rows as arrays of values in column order; "execute" takes rows as they come.
+      const result = await client.query(text, params, method === "all" ? { rowMode: "array" } : {});
+      return { rows: result.rows };
+    },
+    { schema },
+  );
 }
