@@ -13,6 +13,8 @@
 // should not depend on what else the machine runs. Each figure is the best of several rounds, and
 // when node runs with --expose-gc (npm run bench does) the heap is collected before each round, so
 // a round is not charged for the garbage of the one before. Wall-clock figures are in `notes`.
+// npm run bench also passes --single-threaded-gc: V8's concurrent and parallel collector threads
+// would otherwise add CPU time of other cores to a figure meant for one core.
 import { applyEvent, applyEvents, defaultResponsysMapping, identityOf, type Profile } from "../src/index.ts";
 import { eventMix } from "../test/fixtures/event-mix.ts";
 
@@ -37,6 +39,11 @@ function cpuMs(): number {
 function collector(): (() => void) | undefined {
   const gc: unknown = Reflect.get(globalThis, "gc");
   return typeof gc === "function" ? () => Reflect.apply(gc, globalThis, []) : undefined;
+}
+
+/** Whether the garbage collector runs on this thread only (--single-threaded-gc). */
+function singleThreadedGc(): boolean {
+  return process.execArgv.includes("--single-threaded-gc");
 }
 
 function timed(run: () => number): Timing {
@@ -109,7 +116,7 @@ const result = {
   ratio: Number((grouped.cpuRate / baseline.cpuRate).toFixed(4)),
   notes:
     `default responsys_events mapping (${defaultResponsysMapping.fields.length} fields), ${fmt(EVENTS)} events over ${fmt(USERS)} users, ` +
-    `CPU time, best of ${ROUNDS}${collector() === undefined ? "" : ", heap collected before each round"}; ` +
+    `CPU time, best of ${ROUNDS}${collector() === undefined ? "" : ", heap collected before each round"}${singleThreadedGc() ? ", single-threaded GC" : ""}; ` +
     "value: identityOf per event, events grouped per user, one applyEvents per user; " +
     `one applyEvent per event instead (best of ${ONE_BY_ONE_ROUNDS}): ${fmt(oneByOne.cpuRate)} events/s; ` +
     `wall clock ${fmt(grouped.wallRate)} grouped, ${fmt(oneByOne.wallRate)} one by one, ${fmt(baseline.wallRate)} baseline events/s; ` +
