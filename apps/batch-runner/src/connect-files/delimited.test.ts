@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { mulberry32 } from "../../test/support/connect-data.ts";
 import { DelimitedParser, type DelimitedRecord, type RecordProblem } from "./delimited.ts";
 
 /** Feeds `bytes` to a parser `size` bytes at a time, taking records after every push. */
@@ -105,17 +106,6 @@ function referenceParse(input: string, delimiter: string, maxRecordBytes: number
     line++;
   }
   return records;
-}
-
-/** mulberry32: a small seeded generator, so a failing case can be replayed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let mixed = Math.imul(state ^ (state >>> 15), state | 1);
-    mixed ^= mixed + Math.imul(mixed ^ (mixed >>> 7), mixed | 61);
-    return ((mixed ^ (mixed >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const DELIMITERS = ["|", ",", "\t", ";", "§"];
@@ -311,7 +301,7 @@ describe("DelimitedParser", () => {
   // sizes (so lines, characters and CRLFs are split at every possible place), must come out as
   // the whole-text reference reads it.
   it("reads random text the same whatever the read size, as the reference does", () => {
-    const next = random(20240301);
+    const next = mulberry32(20240301);
     for (let round = 0; round < 400; round++) {
       const delimiter = DELIMITERS[round % DELIMITERS.length] ?? "|";
       const lines = Array.from({ length: 1 + Math.floor(next() * 6) }, () => randomText(next, delimiter));
@@ -329,7 +319,7 @@ describe("DelimitedParser", () => {
   });
 
   it("reads a large text the same in reads of any size as in one piece", () => {
-    const next = random(7);
+    const next = mulberry32(7);
     const rows = Array.from({ length: 4000 }, (_, index) => {
       const wide = next() < 0.05 ? `"${"long 東京 text\n".repeat(Math.floor(next() * 400))}"` : "short";
       return `${index}|${next() < 0.3 ? '"quoted|""x"""' : "plain"}|${wide}`;

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { strToU8, Zip, ZipDeflate, zipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mulberry32 } from "../../test/support/connect-data.ts";
 import { type ConnectFileName, parseConnectFileName } from "./name.ts";
 import { type ConnectEvent, type EventChunk, type ReadOptions, readConnectEvents } from "./read.ts";
 
@@ -213,17 +214,6 @@ describe("readConnectEvents", () => {
   });
 });
 
-/** mulberry32: a small seeded generator, so a failing case can be replayed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let mixed = Math.imul(state ^ (state >>> 15), state | 1);
-    mixed ^= mixed + Math.imul(mixed ^ (mixed >>> 7), mixed | 61);
-    return ((mixed ^ (mixed >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface GeneratedFile {
   text: string;
   events: EventChunk["events"];
@@ -236,7 +226,7 @@ interface GeneratedFile {
  * and sometimes a quote left open on the last row.
  */
 function generateFile(seed: number, delimiter: string): GeneratedFile {
-  const next = random(seed);
+  const next = mulberry32(seed);
   const pick = <T>(items: T[]): T => items[Math.floor(next() * items.length)] as T;
   const names = ["Zoë", "東京", "🚀 launch", "naïve café", "plain", ""];
   const notePieces = ["x", "y z", '"', delimiter, "\n", "\r\n", "é", "🚀", ""];
