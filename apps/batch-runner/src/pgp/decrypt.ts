@@ -54,7 +54,6 @@ export async function decryptFile(
       {
         op: "decrypt",
         armoredKey: key.armoredKey,
-        passphrase: undefined,
         inputPath,
         outputPath,
         armored: format.kind === "armored",

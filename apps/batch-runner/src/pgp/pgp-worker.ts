@@ -17,8 +17,8 @@ export type PgpTask =
   | { op: "unlock"; armoredKey: string; passphrase: string | undefined }
   | {
       op: "decrypt";
+      /** Unlocked by a previous "unlock" task. */
       armoredKey: string;
-      passphrase: string | undefined;
       inputPath: string;
       outputPath: string;
       armored: boolean;
@@ -103,7 +103,7 @@ function asNodeWebStream(data: unknown): NodeReadableStream<Uint8Array> {
 
 async function run(task: PgpTask, report: (message: PgpMessage) => void): Promise<void> {
   try {
-    const key = await unlockKey(task.armoredKey, task.passphrase);
+    const key = await unlockKey(task.armoredKey, task.op === "unlock" ? task.passphrase : undefined);
     const fingerprint = key.getFingerprint().toUpperCase();
     if (task.op === "decrypt") {
       await decrypt(task, key, report);

@@ -98,7 +98,7 @@ async function openPglite(dir: string): Promise<Database> {
     });
   }
   // PGlite is one session for the life of the process, so a temporary table lives as long as we do.
-  await client.exec("CREATE TEMP TABLE IF NOT EXISTS profile_stage (key text, profile text)");
+  await client.exec(CREATE_PROFILE_STAGE);
   const db: RunnerDrizzle = drizzleOverPglite(client, storeSchema);
   const txOf = (tx: PgliteTransaction): SqlTransaction => ({
     query: async <T>(text: string, params?: unknown[]) => (await tx.query<T>(text, params)).rows,
@@ -118,12 +118,7 @@ async function openPglite(dir: string): Promise<Database> {
       await tx.query("COPY profile_stage (key, profile) FROM '/dev/blob'", [], {
         blob: new Blob([profileCopyText(rows)]),
       });
-      await tx.query(
-        `INSERT INTO profiles (key, profile, updated_at) SELECT key, profile, $1 FROM profile_stage
-         ON CONFLICT (key) DO UPDATE SET profile = excluded.profile, updated_at = excluded.updated_at`,
-        [at],
-      );
-      await tx.query("DELETE FROM profile_stage");
+      await tx.query(UPSERT_STAGED_PROFILES, [at]);
     },
   });
   return {
@@ -221,15 +216,10 @@ async function openPostgres(url: string): Promise<Database> {
           },
           upsertProfiles: async (rows, at) => {
             if (rows.length === 0) return;
-            await client.query(
-              "CREATE TEMP TABLE IF NOT EXISTS profile_stage (key text, profile text) ON COMMIT DELETE ROWS",
-            );
+            // A pooled connection may be new to us: the stage is per session.
+            await client.query(CREATE_PROFILE_STAGE);
             await copyInto(client, "profile_stage (key, profile)", profileCopyText(rows));
-            await client.query(
-              `INSERT INTO profiles (key, profile, updated_at) SELECT key, profile, $1 FROM profile_stage
-               ON CONFLICT (key) DO UPDATE SET profile = excluded.profile, updated_at = excluded.updated_at`,
-              [at],
-            );
+            await client.query(UPSERT_STAGED_PROFILES, [at]);
           },
         };
         const result = await work(tx);
@@ -274,6 +264,13 @@ interface StoredProfileRow {
   key: string;
   profile: unknown;
 }
+
+// Profiles are COPYed into a session's staging table, then upserted in one statement; the stage
+// empties itself at every commit.
+const CREATE_PROFILE_STAGE =
+  "CREATE TEMP TABLE IF NOT EXISTS profile_stage (key text, profile text) ON COMMIT DELETE ROWS";
+const UPSERT_STAGED_PROFILES = `INSERT INTO profiles (key, profile, updated_at) SELECT key, profile, $1 FROM profile_stage
+  ON CONFLICT (key) DO UPDATE SET profile = excluded.profile, updated_at = excluded.updated_at`;
 
 // `= ANY` of an array parameter is an index lookup per key whatever the table size.
 const SELECT_PROFILES = "SELECT key, profile FROM profiles WHERE key = ANY($1::text[])";

@@ -20,8 +20,9 @@ export async function findProfile(
   const values = [...new Set([wanted, wanted.toLowerCase()])];
   const keys = identityFields.flatMap((field) => values.map((value) => profileKey(field, value)));
   const byKey = await database.query<{ key: string; profile: unknown }>(
-    "SELECT key, profile FROM profiles WHERE key IN (SELECT json_array_elements_text($1::json)) ORDER BY key LIMIT 1",
-    [JSON.stringify(keys)],
+    // `= ANY` is an index lookup per key; an IN over a JSON array may scan every profile.
+    "SELECT key, profile FROM profiles WHERE key = ANY($1::text[]) ORDER BY key LIMIT 1",
+    [keys],
   );
   const found =
     byKey[0] ??
