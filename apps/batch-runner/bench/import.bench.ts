@@ -103,12 +103,20 @@ interface Measured {
   result: MeasureResult;
 }
 
+/** BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each measured process there (node refuses the flag in NODE_OPTIONS). */
+function profileFlags(variant: string): string[] {
+  const dir = process.env.BENCH_CPU_PROF;
+  return dir === undefined || dir === ""
+    ? []
+    : ["--cpu-prof", `--cpu-prof-dir=${path.resolve(dir, variant)}`];
+}
+
 async function measure(variant: string, spec: MeasureSpec): Promise<Measured> {
   await rm(spec.stagingDir, { recursive: true, force: true });
   // Started as `batch-runner` starts the runner: the same V8 flags and environment.
   const child = await timed(
     process.execPath,
-    [...runnerNodeFlags(), "--import", "tsx", MEASURE_SCRIPT, JSON.stringify(spec)],
+    [...runnerNodeFlags(), ...profileFlags(variant), "--import", "tsx", MEASURE_SCRIPT, JSON.stringify(spec)],
     runnerEnv(),
   );
   const line = child.stdout.split("\n").find((text) => text.startsWith("RESULT "));

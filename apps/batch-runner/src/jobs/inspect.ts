@@ -89,9 +89,13 @@ function listing(candidate: Candidate, record: FileRecord | undefined, now: Date
   if (record.state === "importing") {
     const leased =
       record.leaseHolder !== null && record.leaseExpiresAt !== null && record.leaseExpiresAt > now;
+    const committed =
+      record.parts === null ? `line ${record.checkpointLine}` : `part ${record.partsDone} of ${record.parts}`;
     const reason = leased
-      ? `being imported by ${record.leaseHolder} (line ${record.checkpointLine} committed)`
-      : `resumes after line ${record.checkpointLine}`;
+      ? `being imported by ${record.leaseHolder} (${committed} committed)`
+      : record.parts === null
+        ? `resumes after line ${record.checkpointLine}`
+        : `resumes after part ${record.partsDone} of ${record.parts}`;
     return { ...base, state: "importing", reason };
   }
   return { ...base, state: record.state, reason: record.state === "failed" ? record.error : null };

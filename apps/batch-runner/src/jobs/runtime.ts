@@ -138,8 +138,15 @@ export async function runJobOnce(
   }
   const files = new FileStates(runtime.database, job.id);
   const sink = createSink(runtime, job, files);
-  const pgpKey = await pgpKeyOf(job);
-  const source = await connectSource(runtime, job);
+  // The key is unlocked in a worker thread while the SSH handshake runs here.
+  const [unlocked, connected] = await Promise.allSettled([pgpKeyOf(job), connectSource(runtime, job)]);
+  if (unlocked.status === "rejected") {
+    if (connected.status === "fulfilled") await connected.value.close().catch(() => {});
+    throw unlocked.reason;
+  }
+  if (connected.status === "rejected") throw connected.reason;
+  const source = connected.value;
+  const pgpKey = unlocked.value;
   try {
     return await runImportJob({
       job,

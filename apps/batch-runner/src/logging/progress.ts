@@ -1,7 +1,8 @@
 /** What an import reports as it goes; the CLI draws it as a bar on a TTY. */
 export interface ImportProgress {
   file: string;
-  phase: "download" | "decrypt" | "rows";
+  /** group: the file is read into parts by user (store sink); rows: rows are written. */
+  phase: "download" | "decrypt" | "group" | "rows";
   bytesDone: number;
   bytesTotal: number;
   rows: number;

@@ -1,7 +1,13 @@
 import { BridgeError } from "@responsys-bridge/core";
 import type { Database } from "../store/database.ts";
 import type { FileLease, FileStates } from "../store/file-state.ts";
-import { type ChunkInput, type ChunkWrite, type ChunkWritten, rejectedBetween, type Sink } from "./sink.ts";
+import {
+  type ChunkInput,
+  type ChunkWrite,
+  type ChunkWritten,
+  type LineSink,
+  rejectedBetween,
+} from "./sink.ts";
 
 export interface LyticsSinkOptions {
   url: string;
@@ -32,7 +38,7 @@ const MAX_BACKOFF_MS = 60_000;
  * between the acknowledgement and the checkpoint resends that one batch: at-least-once, by design
  * of an API with no idempotency key.
  */
-export function createLyticsSink(options: LyticsSinkOptions): Sink {
+export function createLyticsSink(options: LyticsSinkOptions): LineSink {
   const fetchImpl = options.fetch ?? fetch;
   const sleep = options.sleep ?? abortableSleep;
   const maxBytes = options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;

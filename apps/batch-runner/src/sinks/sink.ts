@@ -10,6 +10,21 @@ export interface ChunkInput {
   lastLine: number;
 }
 
+/**
+ * One part of a file imported by user: the records of every event of its users (as the sink's
+ * `record` made them) and its bad rows. `lastLine` is the line checkpoint, unchanged by parts.
+ */
+export interface PartInput {
+  index: number;
+  of: number;
+  records: string;
+  rejected: ReadonlyArray<{ line: number; reason: string }>;
+  lastLine: number;
+}
+
+/** How a sink that imports by user keeps an event in a part; or why the row is rejected. */
+export type PartRecord = { key: string | null; record: string } | { rejected: string };
+
 export interface ChunkWritten {
   events: number;
   rejected: number;
@@ -19,20 +34,38 @@ export interface ChunkWritten {
  * Where imported events go. A sink owns the file's checkpoint: it advances it only together with
  * (store) or right after (lytics) the data it covers, so a resumed file counts nothing twice.
  */
-export interface Sink {
-  readonly type: "store" | "lytics";
-  /**
-   * The CPU part of writing a chunk (mapping, serialising), done ahead so it can overlap the
-   * previous chunk's database round trips; the returned function does the writing.
-   */
-  prepare(chunk: ChunkInput): ChunkWrite;
-  /** prepare() and write in one go. */
-  write(lease: FileLease, chunk: ChunkInput, signal?: AbortSignal): Promise<ChunkWritten>;
+export type Sink = LineSink | UserSink;
+
+interface SinkBase {
   /** Proves the sink is reachable and accepts our credentials; returns a line for `check`. */
   check(): Promise<string>;
 }
 
-/** A prepared chunk, written under a lease. */
+/** A sink fed a file in line order, chunk by chunk (Lytics: events go out in file order). */
+export interface LineSink extends SinkBase {
+  readonly type: "lytics";
+  /**
+   * The CPU part of writing a chunk (serialising), done ahead so it can overlap the previous
+   * chunk's round trips; the returned function does the writing.
+   */
+  prepare(chunk: ChunkInput): ChunkWrite;
+  /** prepare() and write in one go. */
+  write(lease: FileLease, chunk: ChunkInput, signal?: AbortSignal): Promise<ChunkWritten>;
+}
+
+/**
+ * A sink fed a file in parts by user (the store): every event of a user is in one part, so it
+ * reads, merges and writes each profile once per file.
+ */
+export interface UserSink extends SinkBase {
+  readonly type: "store";
+  /** An event as a line of a part file (no line breaks), with the user key that picks its part. */
+  record(fileId: number, line: number, event: ImportEvent): PartRecord;
+  /** The CPU part of writing a part (mapping), done ahead like LineSink.prepare. */
+  preparePart(part: PartInput): ChunkWrite;
+}
+
+/** A prepared chunk or part, written under a lease. */
 export type ChunkWrite = (lease: FileLease, signal?: AbortSignal) => Promise<ChunkWritten>;
 
 /** Rows of a chunk that are bad rows with lines in (after, upTo]. */

@@ -1,6 +1,6 @@
 import { defaultResponsysMapping } from "@responsys-bridge/mapping";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { Database } from "../store/database.ts";
+import { type Database, eventCopyRow } from "../store/database.ts";
 import { FileStates } from "../store/file-state.ts";
 import { findProfile } from "../store/profiles.ts";
 import { openTestDatabase } from "../store/test-database.ts";
@@ -28,7 +28,7 @@ describe("store sink", () => {
     await cleanup();
   });
 
-  it("folds each user's events of a chunk, and rejects only the event the mapping cannot read", async () => {
+  it("folds each user's events of a part, and rejects only the event the mapping cannot read", async () => {
     const files = new FileStates(database, "job");
     const outcome = await files.acquire(
       { path: "/d/1234_OPEN_20260301_100000.txt", name: "f", size: 1, mtimeMs: 1, accountId: "1234" },
@@ -40,16 +40,38 @@ describe("store sink", () => {
     const mapper = createProfileMapper(defaultResponsysMapping);
     const sink = createStoreSink({ database, files, mapper, now: () => T0, leaseTtlMs: 60_000 });
 
-    const written = await sink.write(outcome.lease, {
-      events: [
-        { line: 2, event: open("1", "2026-03-01T09:00:00.000Z") },
-        { line: 3, event: open("1", "not a date") },
-        { line: 4, event: open("2", "2026-03-01T09:05:00.000Z") },
-        { line: 5, event: open("1", "2026-03-01T09:10:00.000Z") },
-      ],
+    const input = [
+      { line: 2, event: open("1", "2026-03-01T09:00:00.000Z") },
+      { line: 3, event: open("1", "not a date") },
+      { line: 4, event: open("2", "2026-03-01T09:05:00.000Z") },
+      { line: 5, event: open("1", "2026-03-01T09:10:00.000Z") },
+    ];
+    let records = "";
+    for (const { line, event } of input) {
+      const made = sink.record(outcome.lease.fileId, line, event);
+      if ("rejected" in made) {
+        // The identity already reads the event time: the row is rejected before it reaches a part.
+        expect(made.rejected).toMatch(/^mapping: event _ts "not a date" is not a date/);
+        // Keep it in the part anyway, so the fold meets it too: it must reject it alone.
+        records += eventCopyRow(outcome.lease.fileId, {
+          line,
+          profileKey: "rs_user_id:1",
+          event: "OPEN",
+          ts: null,
+          data: JSON.stringify(event),
+        });
+        continue;
+      }
+      expect(made.key).toBe(`rs_user_id:${event.riid}`);
+      records += made.record;
+    }
+    const written = await sink.preparePart({
+      index: 0,
+      of: 1,
+      records,
       rejected: [{ line: 6, reason: "expected 6 columns, found 2" }],
-      lastLine: 6,
-    });
+      lastLine: 0,
+    })(outcome.lease);
 
     expect(written).toEqual({ events: 3, rejected: 2 });
     const one = await findProfile(database, mapper.identityFields, "1");
@@ -70,6 +92,6 @@ describe("store sink", () => {
       { line: 3, reason: expect.stringMatching(/^mapping: event _ts "not a date" is not a date/) },
       { line: 6, reason: "expected 6 columns, found 2" },
     ]);
-    expect(outcome.lease.checkpointLine).toBe(6);
+    expect(outcome.lease).toMatchObject({ checkpointLine: 0, parts: 1, partsDone: 1 });
   });
 });

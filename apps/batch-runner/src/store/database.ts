@@ -32,8 +32,8 @@ export interface ProfileRow {
 /** Raw SQL inside one transaction: the hot path, where drizzle's query building costs too much CPU. */
 export interface SqlTransaction {
   query<T>(text: string, params?: unknown[]): Promise<T[]>;
-  /** Bulk insert of events, by COPY. */
-  insertEvents(fileId: number, rows: EventRow[]): Promise<void>;
+  /** Bulk insert of events, by COPY of rows made by eventCopyRow. */
+  copyEvents(rows: string): Promise<void>;
   /**
    * The stored profiles (JSON) of these keys. On PostgreSQL it first locks the profiles table
    * against other writers until the transaction ends, so read-merge-write loses no other runner's update.
@@ -102,12 +102,10 @@ async function openPglite(dir: string): Promise<Database> {
   const db: RunnerDrizzle = drizzleOverPglite(client, storeSchema);
   const txOf = (tx: PgliteTransaction): SqlTransaction => ({
     query: async <T>(text: string, params?: unknown[]) => (await tx.query<T>(text, params)).rows,
-    insertEvents: async (fileId, rows) => {
-      if (rows.length === 0) return;
+    copyEvents: async (rows) => {
+      if (rows === "") return;
       // COPY from an in-memory blob is the fastest way into PGlite (measured ~3× json_to_recordset).
-      await tx.query("COPY events (file_id, line, profile_key, event, ts, data) FROM '/dev/blob'", [], {
-        blob: new Blob([copyText(fileId, rows)]),
-      });
+      await tx.query(`COPY ${EVENT_COLUMNS} FROM '/dev/blob'`, [], { blob: new Blob([rows]) });
     },
     loadProfiles: async (keys) =>
       profileMap((await tx.query<StoredProfileRow>(SELECT_PROFILES, [keys])).rows),
@@ -199,13 +197,9 @@ async function openPostgres(url: string): Promise<Database> {
         await client.query("BEGIN");
         const tx: SqlTransaction = {
           query: async <T>(text: string, params?: unknown[]) => rowsOf<T>(await client.query(text, params)),
-          insertEvents: async (fileId, rows) => {
-            if (rows.length === 0) return;
-            await copyInto(
-              client,
-              "events (file_id, line, profile_key, event, ts, data)",
-              copyText(fileId, rows),
-            );
+          copyEvents: async (rows) => {
+            if (rows === "") return;
+            await copyInto(client, EVENT_COLUMNS, rows);
           },
           loadProfiles: async (keys) => {
             // SHARE ROW EXCLUSIVE conflicts with itself and with plain writes, not with reads: chunk
@@ -290,18 +284,30 @@ function profileCopyText(rows: ProfileRow[]): string {
   return text;
 }
 
-/** PostgreSQL COPY text format: tab-separated, `\N` for NULL, backslash escapes. */
-function copyText(fileId: number, rows: EventRow[]): string {
-  let out = "";
-  for (const row of rows) {
-    out += `${fileId}\t${row.line}\t${copyField(row.profileKey)}\t${copyField(row.event)}\t${copyField(row.ts)}\t${copyField(row.data)}\n`;
-  }
-  return out;
+const EVENT_COLUMNS = "events (file_id, line, profile_key, event, ts, data)";
+
+/** An event as a line of COPY input for the events table (PostgreSQL's text format: tab-separated, `\N` for NULL, backslash escapes). */
+export function eventCopyRow(fileId: number, row: EventRow): string {
+  return `${fileId}\t${row.line}\t${copyField(row.profileKey)}\t${copyField(row.event)}\t${copyField(row.ts)}\t${copyField(row.data)}\n`;
 }
 
-function copyField(value: string | null): string {
+/** A field of COPY text input: `\N` for NULL, backslash, tab and line ends escaped. */
+export function copyField(value: string | null): string {
   if (value === null) return "\\N";
   return /[\\\t\n\r]/.test(value) ? value.replace(/[\\\t\n\r]/g, escapeCopyChar) : value;
+}
+
+/** The value of a field of COPY text input as copyField wrote it. */
+export function readCopyField(field: string): string | null {
+  if (field === "\\N") return null;
+  return field.includes("\\") ? field.replace(/\\([\\tnr])/g, unescapeCopyChar) : field;
+}
+
+function unescapeCopyChar(_match: string, char: string): string {
+  if (char === "t") return "\t";
+  if (char === "n") return "\n";
+  if (char === "r") return "\r";
+  return "\\";
 }
 
 function escapeCopyChar(char: string): string {

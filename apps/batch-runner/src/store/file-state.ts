@@ -20,6 +20,10 @@ export interface FileLease {
   holder: string;
   /** Last line already committed (0 before the first chunk). */
   checkpointLine: number;
+  /** Parts of a file imported by user (store sink): how many, null until the first commit. */
+  parts: number | null;
+  /** Parts already committed. */
+  partsDone: number;
 }
 
 export interface ChunkProgress {
@@ -28,6 +32,8 @@ export interface ChunkProgress {
   events: number;
   rejected: number;
   rejectedRows: ReadonlyArray<{ line: number; reason: string }>;
+  /** A part of a file imported by user: `done` parts of `of` are committed with this one. */
+  parts?: { done: number; of: number } | undefined;
 }
 
 export type LeaseOutcome =
@@ -102,7 +108,13 @@ export class FileStates {
     if (record !== undefined) {
       return {
         acquired: true,
-        lease: { fileId: record.id, holder, checkpointLine: record.checkpointLine },
+        lease: {
+          fileId: record.id,
+          holder,
+          checkpointLine: record.checkpointLine,
+          parts: record.parts,
+          partsDone: record.partsDone,
+        },
         record,
       };
     }
@@ -139,7 +151,8 @@ export class FileStates {
     }
     const updated = await tx.query<{ id: number }>(
       `UPDATE import_files SET checkpoint_line = $3, rows = rows + $4, events = events + $5,
-         rejected = rejected + $6, lease_expires_at = $7, updated_at = $8
+         rejected = rejected + $6, lease_expires_at = $7, updated_at = $8,
+         parts = coalesce($9, parts), parts_done = coalesce($10, parts_done)
        WHERE id = $1 AND lease_holder = $2 RETURNING id`,
       [
         lease.fileId,
@@ -150,10 +163,16 @@ export class FileStates {
         progress.rejected,
         new Date(now.getTime() + ttlMs),
         now,
+        progress.parts?.of ?? null,
+        progress.parts?.done ?? null,
       ],
     );
     if (updated.length === 0) throw leaseLost(lease);
     lease.checkpointLine = progress.checkpointLine;
+    if (progress.parts !== undefined) {
+      lease.parts = progress.parts.of;
+      lease.partsDone = progress.parts.done;
+    }
   }
 
   async markImported(lease: FileLease, now: Date): Promise<void> {

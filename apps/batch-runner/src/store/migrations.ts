@@ -57,4 +57,15 @@ CREATE TABLE profiles (
 
 `,
   },
+  {
+    id: 2,
+    name: "file parts",
+    // The store sink imports a file in parts by user (every event of a user in one part): `parts`
+    // is how many, `parts_done` how many are committed. NULL parts: the file goes by line
+    // (`checkpoint_line`), as the Lytics sink does.
+    sql: `
+ALTER TABLE import_files ADD COLUMN parts integer;
+ALTER TABLE import_files ADD COLUMN parts_done integer NOT NULL DEFAULT 0;
+`,
+  },
 ];

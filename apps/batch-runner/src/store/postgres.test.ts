@@ -10,7 +10,7 @@ import { silentLogger } from "../logging/logger.ts";
 import { FolderSource } from "../sftp/folder-source.ts";
 import { createProfileMapper } from "../sinks/profile-mapper.ts";
 import { createStoreSink } from "../sinks/store-sink.ts";
-import { type Database, openDatabase } from "./database.ts";
+import { type Database, eventCopyRow, openDatabase } from "./database.ts";
 import { FileStates, type FileVersion } from "./file-state.ts";
 import { findProfile } from "./profiles.ts";
 import { startTestPostgres, type TestPostgres } from "./test-postgres.ts";
@@ -206,7 +206,9 @@ describe("several runners on one PostgreSQL database", () => {
     if (!outcome.acquired) throw new Error("lease");
     const data = JSON.stringify({ note: 'tab\there, newline\nthere, back\\slash, quote " and é' });
     await database.transaction((tx) =>
-      tx.insertEvents(outcome.lease.fileId, [{ line: 2, profileKey: null, event: "OPEN", ts: null, data }]),
+      tx.copyEvents(
+        eventCopyRow(outcome.lease.fileId, { line: 2, profileKey: null, event: "OPEN", ts: null, data }),
+      ),
     );
     const rows = await database.query<{ data: string; profile_key: string | null }>(
       "SELECT data, profile_key FROM events WHERE file_id = $1",

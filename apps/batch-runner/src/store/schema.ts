@@ -17,6 +17,9 @@ export const importFiles = pgTable(
     accountId: text("account_id"),
     state: text("state", { enum: ["importing", "imported", "failed"] }).notNull(),
     checkpointLine: integer("checkpoint_line").notNull().default(0),
+    /** Store sink: the file's part count (null: the file goes by line) and the parts committed. */
+    parts: integer("parts"),
+    partsDone: integer("parts_done").notNull().default(0),
     rows: integer("rows").notNull().default(0),
     events: integer("events").notNull().default(0),
     rejected: integer("rejected").notNull().default(0),
