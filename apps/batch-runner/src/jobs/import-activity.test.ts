@@ -9,7 +9,7 @@ import { silentLogger } from "../logging/logger.ts";
 import { FolderSource } from "../sftp/folder-source.ts";
 import { createLyticsSink } from "../sinks/lytics-sink.ts";
 import { createProfileMapper } from "../sinks/profile-mapper.ts";
-import type { UserSink } from "../sinks/sink.ts";
+import type { ChunkWrite, RowBatch, UserSink } from "../sinks/sink.ts";
 import { createStoreSink } from "../sinks/store-sink.ts";
 import type { Database } from "../store/database.ts";
 import { FileStates } from "../store/file-state.ts";
@@ -89,6 +89,20 @@ function deps(env: Env, overrides: Partial<ImportJobDeps> = {}): ImportJobDeps {
     // Tiny parts, so a small file is imported by user in several parts (the first file: 10).
     partBytes: 512,
     ...overrides,
+  };
+}
+
+/** The batch with its write wrapped. */
+function wrapRows(batch: RowBatch, wrap: (write: ChunkWrite) => ChunkWrite): RowBatch {
+  return {
+    add: (chunk, keep) => batch.add(chunk, keep),
+    get rows() {
+      return batch.rows;
+    },
+    finish: () => {
+      const write = batch.finish();
+      return write === undefined ? undefined : wrap(write);
+    },
   };
 }
 
@@ -213,98 +227,115 @@ describe("runImportJob", () => {
     expect(third.files.failed).toBe(0);
   });
 
-  it("resumes after a shutdown mid-file with the same profiles as an uninterrupted run", async () => {
-    await writeStandardFolder(env.folder);
-    const reference = await makeEnv();
-    try {
-      await writeStandardFolder(reference.folder);
-      await runImportJob(deps(reference));
+  // A file by user is written in two stages: rows by line, then profiles by part. A shutdown
+  // after the third write of either stage must resume to the same result.
+  it.each([
+    {
+      stage: "rows",
+      paused: { checkpointLine: 22, partsDone: 0, rows: 21 },
+      reason: "resumes with rows to line 22, 0 of 10 profile parts committed",
+    },
+    {
+      stage: "profiles",
+      paused: { checkpointLine: 41, partsDone: 3, rows: 40 },
+      reason: "resumes with rows to line 41, 3 of 10 profile parts committed",
+    },
+  ])(
+    "resumes after a shutdown while writing $stage with the same profiles as an uninterrupted run",
+    async ({ stage, paused, reason }) => {
+      await writeStandardFolder(env.folder);
+      const reference = await makeEnv();
+      try {
+        await writeStandardFolder(reference.folder);
+        await runImportJob(deps(reference));
 
-      // Stop after the third part of the first file.
-      const controller = new AbortController();
-      const base = deps(env);
-      const sink = storeSink(env);
-      let parts = 0;
-      const counting: UserSink = {
-        ...sink,
-        preparePart: (part) => {
-          const write = sink.preparePart(part);
-          return async (lease, signal) => {
+        const controller = new AbortController();
+        const base = deps(env);
+        const sink = storeSink(env);
+        let writes = 0;
+        const stopAfterThird =
+          (write: ChunkWrite): ChunkWrite =>
+          async (lease, signal) => {
             const written = await write(lease, signal);
-            if (++parts === 3) controller.abort();
+            if (++writes === 3) controller.abort();
             return written;
           };
-        },
-      };
-      const stopped = await runImportJob({ ...base, sink: counting, signal: controller.signal });
-      expect(stopped.interrupted).toBe(true);
-      expect(stopped.files.imported).toBe(0);
-      expect(stopped.rows).toBeGreaterThan(0);
-      expect(stopped.rows).toBeLessThan(40);
-      const paused = (await env.files.list())[0];
-      expect(paused).toMatchObject({
-        state: "importing",
-        parts: 10,
-        partsDone: 3,
-        checkpointLine: 0,
-        rows: stopped.rows,
-        leaseHolder: null,
-      });
-      const listed = await listFiles(base.source, job, env.files, NOW);
-      expect(listed.find((f) => f.state === "importing")).toMatchObject({
-        path: "/download/12345_OPEN_20260301_091500.txt",
-        reason: "resumes after part 3 of 10",
-      });
-      expect(listed.filter((f) => f.state === "new").map((f) => f.path)).toEqual([
-        "/download/12345_CLICK_20260301_101500.zip",
-      ]);
+        const counting: UserSink =
+          stage === "rows"
+            ? { ...sink, startRows: (file) => wrapRows(sink.startRows(file), stopAfterThird) }
+            : { ...sink, preparePart: (part) => stopAfterThird(sink.preparePart(part)) };
+        const stopped = await runImportJob({ ...base, sink: counting, signal: controller.signal });
+        expect(stopped.interrupted).toBe(true);
+        expect(stopped.files.imported).toBe(0);
+        expect(stopped.rows).toBe(paused.rows);
+        expect((await env.files.list())[0]).toMatchObject({
+          state: "importing",
+          parts: 10,
+          leaseHolder: null,
+          ...paused,
+        });
+        const listed = await listFiles(base.source, job, env.files, NOW);
+        expect(listed.find((f) => f.state === "importing")).toMatchObject({
+          path: "/download/12345_OPEN_20260301_091500.txt",
+          reason,
+        });
+        expect(listed.filter((f) => f.state === "new").map((f) => f.path)).toEqual([
+          "/download/12345_CLICK_20260301_101500.zip",
+        ]);
 
-      const resumed = await runImportJob(deps(env));
-      expect(resumed.files.imported).toBe(2);
-      expect(stopped.rows + resumed.rows).toBe(65);
-      expect(await exportAll(env.database)).toEqual(await exportAll(reference.database));
-      const counters = (rows: Awaited<ReturnType<FileStates["list"]>>) =>
-        rows.map((f) => [f.name, f.rows, f.events, f.rejected]);
-      expect(counters(await env.files.list())).toEqual(counters(await reference.files.list()));
-    } finally {
-      await reference.cleanup();
-    }
-  });
+        const resumed = await runImportJob(deps(env));
+        expect(resumed.files.imported).toBe(2);
+        expect(stopped.rows + resumed.rows).toBe(65);
+        expect(await exportAll(env.database)).toEqual(await exportAll(reference.database));
+        const counters = (rows: Awaited<ReturnType<FileStates["list"]>>) =>
+          rows.map((f) => [f.name, f.rows, f.events, f.rejected]);
+        expect(counters(await env.files.list())).toEqual(counters(await reference.files.list()));
+        const eventCount = "SELECT count(*)::int AS count FROM events";
+        expect(await env.database.query(eventCount)).toEqual(await reference.database.query(eventCount));
+      } finally {
+        await reference.cleanup();
+      }
+    },
+  );
 
-  it("resumes after a crash inside a part's transaction without double counting", async () => {
-    await writeStandardFolder(env.folder);
-    const base = deps(env);
-    const sink = storeSink(env);
-    let parts = 0;
-    const crashing: UserSink = {
-      ...sink,
-      preparePart: (part) => {
-        const write = sink.preparePart(part);
-        return async (lease, signal) => {
-          // The fourth part dies half-way: it must leave no trace.
-          if (++parts === 4) {
+  it.each(["rows", "profiles"])(
+    "resumes after a crash inside a transaction writing %s without double counting",
+    async (stage) => {
+      await writeStandardFolder(env.folder);
+      const base = deps(env);
+      const sink = storeSink(env);
+      let writes = 0;
+      // The fourth write dies half-way: it must leave no trace.
+      const crashOnFourth =
+        (write: ChunkWrite): ChunkWrite =>
+        async (lease, signal) => {
+          if (++writes === 4) {
             await env.database.transaction(async (tx) => {
               await tx.query("UPDATE profiles SET profile = '{}'");
+              await tx.query("DELETE FROM events");
               throw new Error("process killed");
             });
           }
           return write(lease, signal);
         };
-      },
-    };
-    const crashed = await runImportJob({ ...base, sink: crashing });
-    expect(crashed.files.failed).toBe(1);
-    expect(crashed.errors[0]?.message).toBe("process killed");
+      const crashing: UserSink =
+        stage === "rows"
+          ? { ...sink, startRows: (file) => wrapRows(sink.startRows(file), crashOnFourth) }
+          : { ...sink, preparePart: (part) => crashOnFourth(sink.preparePart(part)) };
+      const crashed = await runImportJob({ ...base, sink: crashing });
+      expect(crashed.files.failed).toBe(1);
+      expect(crashed.errors[0]?.message).toBe("process killed");
 
-    const rerun = await runImportJob(deps(env));
-    expect(rerun.files).toMatchObject({ imported: 1, failed: 0 });
-    const opens = await findProfile(env.database, mapper.identityFields, "1000");
-    expect(opens?.profile).toMatchObject({ email_open_ct: 7, email_click_ct: 7 });
-    const [{ count }] = (await env.database.query<{ count: number }>(
-      "SELECT count(*)::int AS count FROM events",
-    )) as [{ count: number }];
-    expect(count).toBe(63);
-  });
+      const rerun = await runImportJob(deps(env));
+      expect(rerun.files).toMatchObject({ imported: 1, failed: 0 });
+      const opens = await findProfile(env.database, mapper.identityFields, "1000");
+      expect(opens?.profile).toMatchObject({ email_open_ct: 7, email_click_ct: 7 });
+      const [{ count }] = (await env.database.query<{ count: number }>(
+        "SELECT count(*)::int AS count FROM events",
+      )) as [{ count: number }];
+      expect(count).toBe(63);
+    },
+  );
 
   it("leaves a file leased by a live runner alone and takes it over once the lease expires", async () => {
     await writeConnectFile(

@@ -1,8 +1,8 @@
-import { rm, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { BridgeError, toBridgeError } from "@responsys-bridge/core";
 import type { ResolvedJob } from "../config/load.ts";
 import { type ConnectFileName, parseConnectFileName } from "../connect-files/name.ts";
-import { partCount, readPart, writeParts } from "../connect-files/partition.ts";
+import { PartFiles, type PartRecord, partCount } from "../connect-files/partition.ts";
 import { prepareConnectFile } from "../connect-files/prepare.ts";
 import { type EventChunk, readConnectEvents } from "../connect-files/read.ts";
 import type { Logger } from "../logging/logger.ts";
@@ -12,9 +12,14 @@ import type { FileSource, RemoteFile } from "../sftp/source.ts";
 import type { ChunkWrite, LineSink, Sink, UserSink } from "../sinks/sink.ts";
 import type { FileLease, FileStates } from "../store/file-state.ts";
 
-// Small chunks keep the live heap small (peak RSS of a PostgreSQL import: 346 MB at 10,000 rows, 189 MB at
-// 2,500, measured); with users spread over a file, larger chunks save almost no profile rewrites.
+// Rows per write: a Lytics batch (small chunks keep the live heap small), or a store transaction of
+// events (their COPY rows live in a buffer outside the JS heap, so more rows cost little memory).
 export const DEFAULT_CHUNK_SIZE = 2_500;
+const DEFAULT_STORE_BATCH_ROWS = 10_000;
+// A file imported by user is parsed in small chunks: each chunk's events are short-lived garbage
+// for a young-generation collection instead of survivors copied and promoted (measured: GC was a
+// third of the CPU with chunks of 2,500).
+const USER_READ_CHUNK = 256;
 export const DEFAULT_LEASE_TTL_MS = 5 * 60_000;
 // A file imported by user is cut into parts of about this much plaintext; a part is held in memory
 // while it is written (~14k events here, with ~1.4k users of ~10 events each in the bench's file).
@@ -36,6 +41,7 @@ export interface ImportJobDeps {
   /** Stops the run after the current chunk: its checkpoint is committed, the lease released. */
   signal?: AbortSignal | undefined;
   onProgress?: ((progress: ImportProgress) => void) | undefined;
+  /** Rows per write: a Lytics batch, or a store transaction of events (tests use tiny ones). */
   chunkSize?: number;
   /** Plaintext bytes per part for a sink that imports by user (tests use tiny parts). */
   partBytes?: number;
@@ -211,13 +217,19 @@ async function importFile(
       onProgress: (phase, bytes, total) =>
         report({ file: remote.name, phase, bytesDone: bytes, bytesTotal: total, rows: result.rows }),
     });
+    // A file imported by user is read from its start on every attempt (its parts need every row),
+    // unless an older runner committed its first lines with their profiles, by line.
+    const readFrom = sink.type === "store" && lease.parts !== null ? 0 : resumeAt;
     const lines = readConnectEvents(prepared.plaintextPath, {
       file: connect,
       fileLabel: remote.path,
       delimiter: deps.job.delimiter,
       zip: prepared.zip,
-      fromLine: resumeAt,
-      chunkSize: deps.chunkSize ?? DEFAULT_CHUNK_SIZE,
+      fromLine: readFrom,
+      chunkSize:
+        sink.type === "lytics"
+          ? (deps.chunkSize ?? DEFAULT_CHUNK_SIZE)
+          : Math.min(USER_READ_CHUNK, deps.chunkSize ?? USER_READ_CHUNK),
     });
     const signal = deps.signal === undefined ? lost.signal : AbortSignal.any([lost.signal, deps.signal]);
     const writes: AsyncGenerator<ChunkWrite> =
@@ -225,18 +237,19 @@ async function importFile(
         ? inLineOrder(sink, lines)
         : byUser(sink, lines, {
             dir: `${prepared.plaintextPath}.parts`,
-            parts:
-              lease.parts ??
-              partCount(
-                (await stat(prepared.plaintextPath)).size * (prepared.zip ? ZIP_INFLATION : 1),
-                deps.partBytes ?? DEFAULT_PART_BYTES,
-              ),
-            fromPart: lease.partsDone,
+            batchRows: deps.chunkSize ?? DEFAULT_STORE_BATCH_ROWS,
             fileId: lease.fileId,
-            lastLine: resumeAt,
+            writtenUpTo: resumeAt,
+            parts: {
+              done: lease.partsDone,
+              of:
+                lease.parts ??
+                partCount(
+                  (await stat(prepared.plaintextPath)).size * (prepared.zip ? ZIP_INFLATION : 1),
+                  deps.partBytes ?? DEFAULT_PART_BYTES,
+                ),
+            },
             signal,
-            onRows: (rows) =>
-              report({ file: remote.name, phase: "group", bytesDone: 0, bytesTotal: remote.size, rows }),
           });
     // A one-step pipeline: while chunk or part N is being written (on PostgreSQL, in another
     // process), N+1 is read and mapped here. They are still committed strictly in order.
@@ -255,11 +268,15 @@ async function importFile(
         result.rows += written.events + written.rejected;
         result.events += written.events;
         result.rejected += written.rejected;
-        const partsDone = lease.parts === null ? 1 : lease.partsDone / lease.parts;
+        // Profiles are written part by part once every row is in (store sink).
+        const profiles = lease.parts !== null && lease.partsDone > 0;
         report({
           file: remote.name,
-          phase: "rows",
-          bytesDone: Math.round(remote.size * partsDone),
+          phase: profiles ? "profiles" : "rows",
+          bytesDone:
+            profiles && lease.parts !== null
+              ? Math.round((remote.size * lease.partsDone) / lease.parts)
+              : remote.size,
           bytesTotal: remote.size,
           rows: result.rows,
         });
@@ -315,36 +332,47 @@ async function* inLineOrder(sink: LineSink, chunks: AsyncGenerator<EventChunk>):
 
 interface ByUserOptions {
   dir: string;
-  parts: number;
-  fromPart: number;
+  /** Rows written per transaction. */
+  batchRows: number;
   fileId: number;
-  /** The line checkpoint, unchanged by parts (lines up to it were committed before, by line). */
-  lastLine: number;
+  /** Rows on lines up to this one are written already (resume). */
+  writtenUpTo: number;
+  parts: { done: number; of: number };
   signal: AbortSignal;
-  onRows: (rows: number) => void;
 }
 
 /**
- * The file in parts by user instead of chunks in line order: the whole file is read once into
- * local part files (nothing reaches the sink meanwhile), then each part not yet committed is read
- * back and prepared. Parts are rebuilt from the plaintext on every attempt.
+ * The file by user: read in line order, each chunk's events are written (and checkpointed by line)
+ * while their records go to local part files; then each part not yet committed is read back and
+ * its profiles written (checkpointed by part). Parts are rebuilt on every attempt.
  */
 async function* byUser(
   sink: UserSink,
   lines: AsyncGenerator<EventChunk>,
   options: ByUserOptions,
 ): AsyncGenerator<ChunkWrite> {
+  const { parts, signal } = options;
+  const partFiles = new PartFiles(options.dir, parts.of, parts.done);
+  const keep = (record: PartRecord) => partFiles.add(record);
+  const file = { fileId: options.fileId, writtenUpTo: options.writtenUpTo, parts };
   try {
-    await writeParts(lines, {
-      ...options,
-      record: (line, event) => sink.record(options.fileId, line, event),
-    });
-    for (let index = options.fromPart; index < options.parts; index++) {
-      options.signal.throwIfAborted();
-      const part = await readPart(options.dir, index);
-      yield sink.preparePart({ index, of: options.parts, lastLine: options.lastLine, ...part });
+    let batch = sink.startRows(file);
+    for await (const chunk of lines) {
+      signal.throwIfAborted();
+      batch.add(chunk, keep);
+      if (batch.rows < options.batchRows) continue;
+      const write = batch.finish();
+      batch = sink.startRows(file);
+      if (write !== undefined) yield write;
+    }
+    const write = batch.finish();
+    if (write !== undefined) yield write;
+    partFiles.finish();
+    for (let index = parts.done; index < parts.of; index++) {
+      signal.throwIfAborted();
+      yield sink.preparePart({ index, of: parts.of, users: partFiles.read(index) });
     }
   } finally {
-    await rm(options.dir, { recursive: true, force: true });
+    partFiles.remove();
   }
 }

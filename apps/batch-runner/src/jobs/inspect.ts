@@ -90,12 +90,14 @@ function listing(candidate: Candidate, record: FileRecord | undefined, now: Date
     const leased =
       record.leaseHolder !== null && record.leaseExpiresAt !== null && record.leaseExpiresAt > now;
     const committed =
-      record.parts === null ? `line ${record.checkpointLine}` : `part ${record.partsDone} of ${record.parts}`;
+      record.parts === null
+        ? `line ${record.checkpointLine}`
+        : `rows to line ${record.checkpointLine}, ${record.partsDone} of ${record.parts} profile parts`;
     const reason = leased
       ? `being imported by ${record.leaseHolder} (${committed} committed)`
       : record.parts === null
         ? `resumes after line ${record.checkpointLine}`
-        : `resumes after part ${record.partsDone} of ${record.parts}`;
+        : `resumes with ${committed} committed`;
     return { ...base, state: "importing", reason };
   }
   return { ...base, state: record.state, reason: record.state === "failed" ? record.error : null };

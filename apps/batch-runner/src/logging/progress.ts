@@ -1,8 +1,8 @@
 /** What an import reports as it goes; the CLI draws it as a bar on a TTY. */
 export interface ImportProgress {
   file: string;
-  /** group: the file is read into parts by user (store sink); rows: rows are written. */
-  phase: "download" | "decrypt" | "group" | "rows";
+  /** rows: rows are written; profiles: the store sink writes the file's profiles, part by part. */
+  phase: "download" | "decrypt" | "rows" | "profiles";
   bytesDone: number;
   bytesTotal: number;
   rows: number;

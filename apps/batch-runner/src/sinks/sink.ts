@@ -1,3 +1,4 @@
+import type { PartEvents, PartRecord } from "../connect-files/partition.ts";
 import type { FileLease } from "../store/file-state.ts";
 
 /** An event as the Connect reader produces it: lower-cased columns plus event, channel, account_id, _ts. */
@@ -10,20 +11,31 @@ export interface ChunkInput {
   lastLine: number;
 }
 
-/**
- * One part of a file imported by user: the records of every event of its users (as the sink's
- * `record` made them) and its bad rows. `lastLine` is the line checkpoint, unchanged by parts.
- */
+/** Where a file imported by user stands (see UserSink.startRows). */
+export interface UserFile {
+  fileId: number;
+  /** Events and bad rows on lines up to this one are already written (resume): not again. */
+  writtenUpTo: number;
+  /** The file's part count and parts done, committed with the line checkpoint. */
+  parts: { done: number; of: number };
+}
+
+/** Rows of a file imported by user, gathered chunk by chunk and written in one transaction. */
+export interface RowBatch {
+  /** Takes a chunk's events and bad rows; hands each event that has a user to `keep`, for its part. */
+  add(chunk: ChunkInput, keep: (record: PartRecord) => void): void;
+  /** Rows taken so far. */
+  readonly rows: number;
+  /** The CPU part of writing the batch is done: the write itself, or undefined if nothing is new. */
+  finish(): ChunkWrite | undefined;
+}
+
+/** One part of a file imported by user: its users' events, each user's in line order. */
 export interface PartInput {
   index: number;
   of: number;
-  records: string;
-  rejected: ReadonlyArray<{ line: number; reason: string }>;
-  lastLine: number;
+  users: Map<string, PartEvents>;
 }
-
-/** How a sink that imports by user keeps an event in a part; or why the row is rejected. */
-export type PartRecord = { key: string | null; record: string } | { rejected: string };
 
 export interface ChunkWritten {
   events: number;
@@ -54,14 +66,15 @@ export interface LineSink extends SinkBase {
 }
 
 /**
- * A sink fed a file in parts by user (the store): every event of a user is in one part, so it
- * reads, merges and writes each profile once per file.
+ * A sink fed a file by user (the store). The file is read once in line order: each chunk's events
+ * are written (with the line checkpoint) and each event's record goes to its user's part; then each
+ * part is read back and its users' profiles are written, once per file (with the part checkpoint).
  */
 export interface UserSink extends SinkBase {
   readonly type: "store";
-  /** An event as a line of a part file (no line breaks), with the user key that picks its part. */
-  record(fileId: number, line: number, event: ImportEvent): PartRecord;
-  /** The CPU part of writing a part (mapping), done ahead like LineSink.prepare. */
+  /** A new batch of the file's rows, in line order. */
+  startRows(file: UserFile): RowBatch;
+  /** The CPU part of writing a part's profiles (mapping), done ahead like LineSink.prepare. */
   preparePart(part: PartInput): ChunkWrite;
 }
 

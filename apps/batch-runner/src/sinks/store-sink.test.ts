@@ -1,6 +1,7 @@
 import { defaultResponsysMapping } from "@responsys-bridge/mapping";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type Database, eventCopyRow } from "../store/database.ts";
+import type { PartRecord } from "../connect-files/partition.ts";
+import type { Database } from "../store/database.ts";
 import { FileStates } from "../store/file-state.ts";
 import { findProfile } from "../store/profiles.ts";
 import { openTestDatabase } from "../store/test-database.ts";
@@ -28,7 +29,7 @@ describe("store sink", () => {
     await cleanup();
   });
 
-  it("folds each user's events of a part, and rejects only the event the mapping cannot read", async () => {
+  it("writes a chunk's rows by line, each part's profiles once, and turns an event the fold cannot read into a bad row", async () => {
     const files = new FileStates(database, "job");
     const outcome = await files.acquire(
       { path: "/d/1234_OPEN_20260301_100000.txt", name: "f", size: 1, mtimeMs: 1, accountId: "1234" },
@@ -37,43 +38,56 @@ describe("store sink", () => {
       60_000,
     );
     if (!outcome.acquired) throw new Error("lease");
+    const { lease } = outcome;
     const mapper = createProfileMapper(defaultResponsysMapping);
     const sink = createStoreSink({ database, files, mapper, now: () => T0, leaseTtlMs: 60_000 });
 
-    const input = [
-      { line: 2, event: open("1", "2026-03-01T09:00:00.000Z") },
-      { line: 3, event: open("1", "not a date") },
-      { line: 4, event: open("2", "2026-03-01T09:05:00.000Z") },
-      { line: 5, event: open("1", "2026-03-01T09:10:00.000Z") },
-    ];
-    let records = "";
-    for (const { line, event } of input) {
-      const made = sink.record(outcome.lease.fileId, line, event);
-      if ("rejected" in made) {
-        // The identity already reads the event time: the row is rejected before it reaches a part.
-        expect(made.rejected).toMatch(/^mapping: event _ts "not a date" is not a date/);
-        // Keep it in the part anyway, so the fold meets it too: it must reject it alone.
-        records += eventCopyRow(outcome.lease.fileId, {
-          line,
-          profileKey: "rs_user_id:1",
-          event: "OPEN",
-          ts: null,
-          data: JSON.stringify(event),
-        });
-        continue;
-      }
-      expect(made.key).toBe(`rs_user_id:${event.riid}`);
-      records += made.record;
-    }
-    const written = await sink.preparePart({
-      index: 0,
-      of: 1,
-      records,
+    const chunk = {
+      events: [
+        { line: 2, event: open("1", "2026-03-01T09:00:00.000Z") },
+        { line: 3, event: open("1", "not a date") },
+        { line: 4, event: open("2", "2026-03-01T09:05:00.000Z") },
+        { line: 5, event: open("1", "2026-03-01T09:10:00.000Z") },
+      ],
       rejected: [{ line: 6, reason: "expected 6 columns, found 2" }],
-      lastLine: 0,
-    })(outcome.lease);
+      lastLine: 6,
+    };
+    const next = {
+      events: [{ line: 7, event: open("3", "2026-03-01T09:20:00.000Z") }],
+      rejected: [],
+      lastLine: 7,
+    };
+    const file = { fileId: lease.fileId, writtenUpTo: 0, parts: { done: 0, of: 1 } };
+    const records: PartRecord[] = [];
+    const batch = sink.startRows(file);
+    batch.add(chunk, (record) => records.push(record));
+    batch.add(next, (record) => records.push(record));
+    expect(batch.rows).toBe(6);
+    expect(records.map((record) => [record.line, record.key])).toEqual([
+      [2, "rs_user_id:1"],
+      [4, "rs_user_id:2"],
+      [5, "rs_user_id:1"],
+      [7, "rs_user_id:3"],
+    ]);
+    expect(await batch.finish()?.(lease)).toEqual({ events: 4, rejected: 2 });
+    expect(lease).toMatchObject({ checkpointLine: 7, parts: 1, partsDone: 0 });
+    // Resumed past these rows: their records again (for the parts), nothing to write.
+    const again: PartRecord[] = [];
+    const resumed = sink.startRows({ ...file, writtenUpTo: 7 });
+    resumed.add(chunk, (record) => again.push(record));
+    resumed.add(next, (record) => again.push(record));
+    expect(resumed.finish()).toBeUndefined();
+    expect(again).toEqual(records);
 
-    expect(written).toEqual({ events: 3, rejected: 2 });
+    // User 3's event as the fold cannot read it (as if the mapping disagreed with the identity).
+    const users = new Map<string, Array<{ line: number; json: string }>>();
+    for (const { line, key, json } of records) {
+      const event = { line, json: json.replace("2026-03-01T09:20:00.000Z", "not a date") };
+      users.set(key, [...(users.get(key) ?? []), event]);
+    }
+    expect(await sink.preparePart({ index: 0, of: 1, users })(lease)).toEqual({ events: -1, rejected: 1 });
+    expect(lease).toMatchObject({ checkpointLine: 7, parts: 1, partsDone: 1 });
+
     const one = await findProfile(database, mapper.identityFields, "1");
     expect(one?.profile).toMatchObject({
       email_open_ct: 2,
@@ -83,6 +97,7 @@ describe("store sink", () => {
     expect((await findProfile(database, mapper.identityFields, "2"))?.profile).toMatchObject({
       email_open_ct: 1,
     });
+    expect(await findProfile(database, mapper.identityFields, "3")).toBeUndefined();
     const events = await database.query<{ line: number }>("SELECT line FROM events ORDER BY line");
     expect(events.map((row) => row.line)).toEqual([2, 4, 5]);
     const rejected = await database.query<{ line: number; reason: string }>(
@@ -91,7 +106,8 @@ describe("store sink", () => {
     expect(rejected).toEqual([
       { line: 3, reason: expect.stringMatching(/^mapping: event _ts "not a date" is not a date/) },
       { line: 6, reason: "expected 6 columns, found 2" },
+      { line: 7, reason: expect.stringMatching(/^mapping: event _ts "not a date" is not a date/) },
     ]);
-    expect(outcome.lease).toMatchObject({ checkpointLine: 0, parts: 1, partsDone: 1 });
+    expect((await files.list())[0]).toMatchObject({ rows: 6, events: 3, rejected: 3 });
   });
 });

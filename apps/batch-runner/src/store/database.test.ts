@@ -1,7 +1,8 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { copyField, type Database, eventCopyRow, openDatabase, readCopyField } from "./database.ts";
+import { CopyRows } from "./copy-rows.ts";
+import { type Database, eventValues, openDatabase } from "./database.ts";
 import { FileStates } from "./file-state.ts";
 import { openTestDatabase } from "./test-database.ts";
 
@@ -27,24 +28,20 @@ describe("PGlite store", () => {
     );
     if (!outcome.acquired) throw new Error("lease");
     const data = JSON.stringify({ note: 'tab\there, newline\nthere, cr\r, back\\slash, \\N, quote " and é' });
-    await database.transaction((tx) =>
-      tx.copyEvents(
-        eventCopyRow(outcome.lease.fileId, {
-          line: 2,
-          profileKey: "rs_user_id:1\t2",
-          event: "OPEN",
-          ts: "2026-03-01T09:00:00.000Z",
-          data,
-        }) +
-          eventCopyRow(outcome.lease.fileId, {
-            line: 3,
-            profileKey: null,
-            event: "CLICK",
-            ts: null,
-            data: "{}",
-          }),
-      ),
+    const copy = new CopyRows(16);
+    copy.add(
+      eventValues(outcome.lease.fileId, {
+        line: 2,
+        profileKey: "rs_user_id:1\t2",
+        event: "OPEN",
+        ts: "2026-03-01T09:00:00.000Z",
+        data,
+      }),
     );
+    copy.add(
+      eventValues(outcome.lease.fileId, { line: 3, profileKey: null, event: "CLICK", ts: null, data: "{}" }),
+    );
+    await database.transaction((tx) => tx.copyEvents(copy.bytes()));
     const rows = await database.query<{
       line: number;
       data: string;
@@ -55,11 +52,6 @@ describe("PGlite store", () => {
       { line: 2, data, profile_key: "rs_user_id:1\t2", ts: new Date("2026-03-01T09:00:00.000Z") },
       { line: 3, data: "{}", profile_key: null, ts: null },
     ]);
-    // The store sink reads its own COPY rows back to map them.
-    for (const text of [data, "rs_user_id:1\t2", "\\N", "a\\tb", ""]) {
-      expect(readCopyField(copyField(text))).toBe(text);
-    }
-    expect(readCopyField(copyField(null))).toBeNull();
   });
 
   it("holds a lease until it expires, and never re-leases an imported file", async () => {
