@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -336,6 +336,37 @@ describe("runImportJob", () => {
       expect(count).toBe(63);
     },
   );
+
+  it("finishes a file an older runner left half-done by line (profiles committed with its rows)", async () => {
+    const name = "12345_OPEN_20260301_091500.txt";
+    const text = connectText({ rows: 30, users: 5, start: START });
+    const reference = await makeEnv();
+    try {
+      await writeConnectFile(reference.folder, name, text);
+      await runImportJob(deps(reference));
+
+      // An older runner imported lines 1-13 with their profiles and checkpointed line 13: a file
+      // holding just those lines, imported, then made the half-done state of the whole file.
+      const head = `${text.split("\n").slice(0, 13).join("\n")}\n`;
+      await writeConnectFile(env.folder, name, head);
+      await runImportJob(deps(env));
+      const path = await writeConnectFile(env.folder, name, text);
+      const { size } = await stat(path);
+      await env.database.query(
+        "UPDATE import_files SET size = $1, state = 'importing', checkpoint_line = 13, parts = NULL, parts_done = 0",
+        [size],
+      );
+
+      const resumed = await runImportJob(deps(env));
+      expect(resumed.files.imported).toBe(1);
+      expect(resumed.rows).toBe(30 - 12);
+      expect(await exportAll(env.database)).toEqual(await exportAll(reference.database));
+      const eventCount = "SELECT count(*)::int AS count FROM events";
+      expect(await env.database.query(eventCount)).toEqual([{ count: 30 }]);
+    } finally {
+      await reference.cleanup();
+    }
+  });
 
   it("leaves a file leased by a live runner alone and takes it over once the lease expires", async () => {
     await writeConnectFile(

@@ -21,9 +21,10 @@ const DEFAULT_STORE_BATCH_ROWS = 10_000;
 // third of the CPU with chunks of 2,500).
 const USER_READ_CHUNK = 256;
 export const DEFAULT_LEASE_TTL_MS = 5 * 60_000;
-// A file imported by user is cut into parts of about this much plaintext; a part is held in memory
-// while it is written (~14k events here, with ~1.4k users of ~10 events each in the bench's file).
-export const DEFAULT_PART_BYTES = 4 * 1024 * 1024;
+// A file imported by user is cut into parts of about this much plaintext; a part and the next one
+// are held in memory while they are mapped and written (in the bench's file: ~14,000 events of
+// ~1,400 users per part, ~70 parts).
+export const DEFAULT_PART_BYTES = 2 * 1024 * 1024;
 // Connect text deflates about 8:1; a zip's parts are sized from its inflated size, estimated.
 const ZIP_INFLATION = 8;
 

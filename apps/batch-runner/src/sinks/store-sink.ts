@@ -4,15 +4,7 @@ import { CopyRows } from "../store/copy-rows.ts";
 import { type Database, eventValues, type ProfileRow, type SqlTransaction } from "../store/database.ts";
 import type { ChunkProgress, FileLease, FileStates } from "../store/file-state.ts";
 import { type Profile, type ProfileMapper, storedProfile } from "./profile-mapper.ts";
-import type {
-  ChunkWrite,
-  ChunkWritten,
-  ImportEvent,
-  PartInput,
-  RowBatch,
-  UserFile,
-  UserSink,
-} from "./sink.ts";
+import type { ChunkWrite, ImportEvent, PartInput, RowBatch, UserFile, UserSink } from "./sink.ts";
 
 export interface StoreSinkOptions {
   database: Database;
