@@ -145,8 +145,9 @@ export async function main(
     // which is where a relative --config (and the default) is meant to be found.
     const configPath = resolve(io.env.INIT_CWD ?? process.cwd(), values.config ?? "runner.config.yaml");
     const config = await loadConfig(configPath, { env: io.env });
-    runtime = await openRuntime(config, { logger, ...overrides });
     const arg = args[0] ?? "";
+    const importing = command === "start" ? config.jobs.map((job) => job.id) : command === "run" ? [arg] : [];
+    runtime = await openRuntime(config, { logger, importing, ...overrides });
     switch (command) {
       case "run":
         return await runCommand(runtime, config, arg, values.json === true, io);

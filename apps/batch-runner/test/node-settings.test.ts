@@ -7,6 +7,7 @@ describe("the runner's Node settings", () => {
     expect(runnerNodeFlags({})).toEqual(RUNNER_V8_FLAGS);
     expect(runnerNodeFlags({ NODE_OPTIONS: "--max-old-space-size=2048" })).toEqual([
       "--max-semi-space-size=8",
+      "--liftoff-only",
     ]);
     expect(runnerEnv({ MALLOC_ARENA_MAX: "8", HOME: "/h" })).toEqual({ MALLOC_ARENA_MAX: "8", HOME: "/h" });
     expect(runnerEnv({ HOME: "/h" })).toEqual({ MALLOC_ARENA_MAX: "2", HOME: "/h" });

@@ -41,7 +41,7 @@ export function partOfKey(key: string, parts: number): number {
 
 // Each part's records are encoded into one reused buffer of this size, written out when full: few
 // writes, no string joins, and no new buffers (fresh external memory makes V8 collect early).
-const BUFFER_BYTES = 128 * 1024;
+const BUFFER_BYTES = 64 * 1024;
 const LINE_END = "\n";
 
 /**

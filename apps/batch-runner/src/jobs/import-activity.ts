@@ -15,7 +15,7 @@ import type { FileLease, FileStates } from "../store/file-state.ts";
 // Rows per write: a Lytics batch (small chunks keep the live heap small), or a store transaction of
 // events (their COPY rows live in a buffer outside the JS heap, so more rows cost little memory).
 export const DEFAULT_CHUNK_SIZE = 2_500;
-const DEFAULT_STORE_BATCH_ROWS = 10_000;
+const DEFAULT_STORE_BATCH_ROWS = 5_000;
 // A file imported by user is parsed in small chunks: each chunk's events are short-lived garbage
 // for a young-generation collection instead of survivors copied and promoted (measured: GC was a
 // third of the CPU with chunks of 2,500).

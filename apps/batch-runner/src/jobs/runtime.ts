@@ -30,6 +30,8 @@ export interface RuntimeOptions {
   leaseTtlMs?: number;
   /** An already open database to use instead of the config's (tests, embedding); not closed by us. */
   database?: Database;
+  /** Jobs about to import (`run`, `start`): their PGP keys are unlocked before an embedded database opens. */
+  importing?: readonly string[];
 }
 
 /** The runner's long-lived parts: config, database and identity, opened once per process. */
@@ -39,15 +41,30 @@ export interface Runtime {
   readonly holder: string;
   readonly logger: Logger;
   readonly options: RuntimeOptions;
+  /** PGP keys unlocked when the runtime opened, by job id. */
+  readonly unlockedKeys: ReadonlyMap<string, PgpKey>;
   close(): Promise<void>;
 }
 
 export async function openRuntime(config: LoadedConfig, options: RuntimeOptions): Promise<Runtime> {
-  const database = options.database ?? (await openDatabase(config.database));
   const owned = options.database === undefined;
+  const unlockedKeys = new Map<string, PgpKey>();
+  // Unlocking a key takes ~125 MB for a moment (openpgp holds GnuPG's whole 65 MB S2K input), in a
+  // worker whose memory is returned when it exits. Done before PGlite is loaded, that moment never
+  // adds to PGlite's own ~190 MB: peak RSS of a 1M-row import 340 → see the runner README.
+  if (owned && config.database.kind === "pglite") {
+    for (const job of config.jobs) {
+      if (!options.importing?.includes(job.id)) continue;
+      // A key that will not unlock is reported by the run itself, with the job's other errors.
+      const key = await pgpKeyOf(job).catch(() => undefined);
+      if (key !== undefined) unlockedKeys.set(job.id, key);
+    }
+  }
+  const database = options.database ?? (await openDatabase(config.database));
   return {
     config,
     database,
+    unlockedKeys,
     holder: options.holder ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
     logger: options.logger,
     options,
@@ -139,7 +156,10 @@ export async function runJobOnce(
   const files = new FileStates(runtime.database, job.id);
   const sink = createSink(runtime, job, files);
   // The key is unlocked in a worker thread while the SSH handshake runs here.
-  const [unlocked, connected] = await Promise.allSettled([pgpKeyOf(job), connectSource(runtime, job)]);
+  const [unlocked, connected] = await Promise.allSettled([
+    runtime.unlockedKeys.get(job.id) ?? pgpKeyOf(job),
+    connectSource(runtime, job),
+  ]);
   if (unlocked.status === "rejected") {
     if (connected.status === "fulfilled") await connected.value.close().catch(() => {});
     throw unlocked.reason;

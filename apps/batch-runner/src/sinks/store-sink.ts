@@ -1,6 +1,6 @@
 import { isBridgeError } from "@responsys-bridge/core";
 import type { PartEvents } from "../connect-files/partition.ts";
-import { CopyRows } from "../store/copy-rows.ts";
+import { BufferPool, CopyRows } from "../store/copy-rows.ts";
 import { type Database, eventValues, type ProfileRow, type SqlTransaction } from "../store/database.ts";
 import type { ChunkProgress, FileLease, FileStates } from "../store/file-state.ts";
 import { type Profile, type ProfileMapper, storedProfile } from "./profile-mapper.ts";
@@ -20,9 +20,9 @@ const MAX_TRANSACTION_ATTEMPTS = 5;
 
 type Rejected = { line: number; reason: string };
 
-// A batch's COPY rows start in a buffer this big (~10,000 Connect rows), so it rarely has to grow
+// A batch's COPY rows start in a buffer this big (~5,000 Connect rows), so it rarely has to grow
 // and copy itself; pages never written are never resident.
-const BATCH_BUFFER_BYTES = 4 * 1024 * 1024;
+const BATCH_BUFFER_BYTES = 2 * 1024 * 1024;
 
 /**
  * Writes events and mapped profiles to the runner's database, a file by user (see UserSink):
@@ -59,9 +59,10 @@ export function createStoreSink(options: StoreSinkOptions): UserSink {
     }
   };
 
+  const buffers = new BufferPool(BATCH_BUFFER_BYTES);
   const startRows = (file: UserFile): RowBatch => {
     const rejectedRows: Rejected[] = [];
-    const copy = new CopyRows(BATCH_BUFFER_BYTES);
+    const copy = new CopyRows(BATCH_BUFFER_BYTES, buffers.take());
     let rows = 0;
     let lastLine = file.writtenUpTo;
     return {
@@ -91,7 +92,10 @@ export function createStoreSink(options: StoreSinkOptions): UserSink {
         lastLine = Math.max(lastLine, chunk.lastLine);
       },
       finish() {
-        if (lastLine <= file.writtenUpTo) return undefined;
+        if (lastLine <= file.writtenUpTo) {
+          buffers.give(copy.buffer);
+          return undefined;
+        }
         rejectedRows.sort((a, b) => a.line - b.line);
         const events = copy.rows;
         const progress: ChunkProgress = {
@@ -103,7 +107,11 @@ export function createStoreSink(options: StoreSinkOptions): UserSink {
           parts: file.parts,
         };
         return async (lease) => {
-          await commit(lease, (tx) => tx.copyEvents(copy.bytes()), progress);
+          try {
+            await commit(lease, (tx) => tx.copyEvents(copy.bytes()), progress);
+          } finally {
+            buffers.give(copy.buffer);
+          }
           return { events, rejected: rejectedRows.length };
         };
       },

@@ -71,6 +71,8 @@ async function openPglite(dir: string): Promise<Database> {
   const unlock = await lockDataDir(dir);
   let client: PGlite;
   try {
+    // The launcher starts Node with --liftoff-only (bin/node-settings.mjs): the optimising
+    // WebAssembly compiler needed ~450 MB more for a moment while PGlite's code got hot.
     // Loaded here, not at the top: a runner on PostgreSQL never pays for the WebAssembly build.
     const { PGlite } = await import("@electric-sql/pglite");
     client = await PGlite.create({
