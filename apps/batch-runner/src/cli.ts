@@ -61,7 +61,8 @@ const HELP: Record<string, string> = {
 
 Runs every job of the config on its cron schedule. One run of a job at a time: a tick that finds
 the previous run still going is skipped and logged. On SIGTERM or SIGINT the running imports finish
-their current chunk, commit its checkpoint, and the process exits 0.
+their current write (a batch of rows, or a part's profiles), commit its checkpoint, and the process
+exits 0.
 `,
   run: `Usage: batch-runner run <jobId> [--json] [--config <path>]
 
@@ -234,7 +235,7 @@ async function startCommand(runtime: Runtime, config: LoadedConfig, io: CliIo) {
   });
   scheduler.start();
   const reason = await (io.shutdownRequested ?? new Promise<string>(() => {}));
-  runtime.logger.info("shutting down: finishing the current chunk", { signal: reason });
+  runtime.logger.info("shutting down: finishing the current write", { signal: reason });
   await scheduler.stop();
   runtime.logger.info("stopped");
   return EXIT_OK;

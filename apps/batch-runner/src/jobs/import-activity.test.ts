@@ -9,7 +9,7 @@ import { silentLogger } from "../logging/logger.ts";
 import { FolderSource } from "../sftp/folder-source.ts";
 import { createLyticsSink } from "../sinks/lytics-sink.ts";
 import { createProfileMapper } from "../sinks/profile-mapper.ts";
-import type { ChunkWrite, RowBatch, UserSink } from "../sinks/sink.ts";
+import type { ChunkWrite, UserSink } from "../sinks/sink.ts";
 import { createStoreSink } from "../sinks/store-sink.ts";
 import type { Database } from "../store/database.ts";
 import { FileStates } from "../store/file-state.ts";
@@ -92,16 +92,23 @@ function deps(env: Env, overrides: Partial<ImportJobDeps> = {}): ImportJobDeps {
   };
 }
 
-/** The batch with its write wrapped. */
-function wrapRows(batch: RowBatch, wrap: (write: ChunkWrite) => ChunkWrite): RowBatch {
+/** The sink with each write of one stage wrapped: rows (event batches) or profiles (parts). */
+function wrapWrites(sink: UserSink, stage: string, wrap: (write: ChunkWrite) => ChunkWrite): UserSink {
+  if (stage !== "rows") return { ...sink, preparePart: (part) => wrap(sink.preparePart(part)) };
   return {
-    add: (chunk, keep) => batch.add(chunk, keep),
-    get rows() {
-      return batch.rows;
-    },
-    finish: () => {
-      const write = batch.finish();
-      return write === undefined ? undefined : wrap(write);
+    ...sink,
+    startRows: (file) => {
+      const batch = sink.startRows(file);
+      return {
+        add: (chunk, keep) => batch.add(chunk, keep),
+        get rows() {
+          return batch.rows;
+        },
+        finish: () => {
+          const write = batch.finish();
+          return write === undefined ? undefined : wrap(write);
+        },
+      };
     },
   };
 }
@@ -260,10 +267,7 @@ describe("runImportJob", () => {
             if (++writes === 3) controller.abort();
             return written;
           };
-        const counting: UserSink =
-          stage === "rows"
-            ? { ...sink, startRows: (file) => wrapRows(sink.startRows(file), stopAfterThird) }
-            : { ...sink, preparePart: (part) => stopAfterThird(sink.preparePart(part)) };
+        const counting = wrapWrites(sink, stage, stopAfterThird);
         const stopped = await runImportJob({ ...base, sink: counting, signal: controller.signal });
         expect(stopped.interrupted).toBe(true);
         expect(stopped.files.imported).toBe(0);
@@ -318,10 +322,7 @@ describe("runImportJob", () => {
           }
           return write(lease, signal);
         };
-      const crashing: UserSink =
-        stage === "rows"
-          ? { ...sink, startRows: (file) => wrapRows(sink.startRows(file), crashOnFourth) }
-          : { ...sink, preparePart: (part) => crashOnFourth(sink.preparePart(part)) };
+      const crashing = wrapWrites(sink, stage, crashOnFourth);
       const crashed = await runImportJob({ ...base, sink: crashing });
       expect(crashed.files.failed).toBe(1);
       expect(crashed.errors[0]?.message).toBe("process killed");

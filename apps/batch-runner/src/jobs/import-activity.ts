@@ -39,7 +39,7 @@ export interface ImportJobDeps {
   logger: Logger;
   /** Who holds leases taken by this run (unique per runner process). */
   holder: string;
-  /** Stops the run after the current chunk: its checkpoint is committed, the lease released. */
+  /** Stops the run after the current write (chunk, batch or part): its checkpoint is committed, the lease released. */
   signal?: AbortSignal | undefined;
   onProgress?: ((progress: ImportProgress) => void) | undefined;
   /** Rows per write: a Lytics batch, or a store transaction of events (tests use tiny ones). */
