@@ -76,12 +76,13 @@ export async function prepareConnectFile(
 /** A partial download of an older version of the same file can never be resumed: drop it. */
 async function removeOtherVersions(stagingDir: string, remote: RemoteFile): Promise<void> {
   const escaped = remote.name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  const staged = new RegExp(`^${escaped}\\.(\\d+)-(\\d+)\\.(download|plain)$`);
+  // The download, the plaintext, and the store sink's part folder beside either (left by a kill).
+  const staged = new RegExp(`^${escaped}\\.(\\d+)-(\\d+)\\.(download|plain)(\\.parts)?$`);
   const current = `${remote.size}-${remote.mtimeMs}`;
   for (const entry of await readdir(stagingDir)) {
     const match = staged.exec(entry);
     if (match && `${match[1]}-${match[2]}` !== current)
-      await rm(path.join(stagingDir, entry), { force: true });
+      await rm(path.join(stagingDir, entry), { force: true, recursive: true });
   }
 }
 

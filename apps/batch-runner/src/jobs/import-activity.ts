@@ -321,10 +321,10 @@ async function importFile(
   return result;
 }
 
+/** Where a file stands, for log lines: its line checkpoint, and its parts when it goes by user. */
 function checkpointOf(lease: FileLease): Record<string, number> {
-  return lease.parts === null
-    ? { checkpointLine: lease.checkpointLine }
-    : { partsDone: lease.partsDone, parts: lease.parts };
+  const line = { checkpointLine: lease.checkpointLine };
+  return lease.parts === null ? line : { ...line, partsDone: lease.partsDone, parts: lease.parts };
 }
 
 async function* inLineOrder(sink: LineSink, chunks: AsyncGenerator<EventChunk>): AsyncGenerator<ChunkWrite> {

@@ -1,7 +1,13 @@
 import { isBridgeError } from "@responsys-bridge/core";
 import type { PartEvents } from "../connect-files/partition.ts";
 import { BufferPool, CopyRows } from "../store/copy-rows.ts";
-import { type Database, eventValues, type ProfileRow, type SqlTransaction } from "../store/database.ts";
+import {
+  type Database,
+  EVENT_COPY_COLUMNS,
+  eventValues,
+  type ProfileRow,
+  type SqlTransaction,
+} from "../store/database.ts";
 import type { ChunkProgress, FileLease, FileStates } from "../store/file-state.ts";
 import { type Profile, type ProfileMapper, storedProfile } from "./profile-mapper.ts";
 import type { ChunkWrite, ImportEvent, PartInput, RowBatch, UserFile, UserSink } from "./sink.ts";
@@ -62,7 +68,7 @@ export function createStoreSink(options: StoreSinkOptions): UserSink {
   const buffers = new BufferPool(BATCH_BUFFER_BYTES);
   const startRows = (file: UserFile): RowBatch => {
     const rejectedRows: Rejected[] = [];
-    const copy = new CopyRows(BATCH_BUFFER_BYTES, buffers.take());
+    const copy = new CopyRows(EVENT_COPY_COLUMNS, BATCH_BUFFER_BYTES, buffers.take());
     let rows = 0;
     let lastLine = file.writtenUpTo;
     return {

@@ -2,7 +2,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { CopyRows } from "./copy-rows.ts";
-import { type Database, eventValues, openDatabase } from "./database.ts";
+import { type Database, EVENT_COPY_COLUMNS, eventValues, openDatabase } from "./database.ts";
 import { FileStates } from "./file-state.ts";
 import { openTestDatabase } from "./test-database.ts";
 
@@ -28,7 +28,7 @@ describe("PGlite store", () => {
     );
     if (!outcome.acquired) throw new Error("lease");
     const data = JSON.stringify({ note: 'tab\there, newline\nthere, cr\r, back\\slash, \\N, quote " and é' });
-    const copy = new CopyRows(16);
+    const copy = new CopyRows(EVENT_COPY_COLUMNS, 16);
     copy.add(
       eventValues(outcome.lease.fileId, {
         line: 2,

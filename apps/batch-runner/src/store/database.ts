@@ -8,7 +8,7 @@ import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import type { DatabaseLocation } from "../config/load.ts";
-import { CopyRows } from "./copy-rows.ts";
+import { type CopyColumn, CopyRows, type CopyValue } from "./copy-rows.ts";
 import { drizzleOverPglite, drizzlePostgres } from "./drizzle.ts";
 import { MIGRATIONS } from "./migrations.ts";
 import { storeSchema } from "./schema.ts";
@@ -108,7 +108,7 @@ async function openPglite(dir: string): Promise<Database> {
     copyEvents: async (rows) => {
       if (rows.length === 0) return;
       // COPY from an in-memory blob is the fastest way into PGlite (measured ~3× json_to_recordset).
-      await tx.query(`COPY ${EVENT_COLUMNS} FROM '/dev/blob'`, [], { blob: new Blob([rows]) });
+      await tx.query(`COPY ${EVENT_COLUMNS} FROM '/dev/blob' ${BINARY}`, [], { blob: new Blob([rows]) });
     },
     loadProfiles: async (keys) =>
       profileMap((await tx.query<StoredProfileRow>(SELECT_PROFILES, [keys])).rows),
@@ -116,7 +116,7 @@ async function openPglite(dir: string): Promise<Database> {
       if (rows.length === 0) return;
       // COPY into a session-local staging table, then one set-based upsert: ~2× cheaper than
       // handing PGlite the rows as one big JSON parameter.
-      await tx.query("COPY profile_stage (key, profile) FROM '/dev/blob'", [], {
+      await tx.query(`COPY profile_stage (key, profile) FROM '/dev/blob' ${BINARY}`, [], {
         blob: new Blob([profileCopyRows(rows)]),
       });
       await tx.query(UPSERT_STAGED_PROFILES, [at]);
@@ -278,21 +278,33 @@ function profileMap(rows: StoredProfileRow[]): Map<string, unknown> {
 
 /** COPY … FROM STDIN on a node-postgres client: far cheaper than any INSERT for bulk rows. */
 async function copyInto(client: pg.PoolClient, target: string, rows: Uint8Array): Promise<void> {
-  await pipeline(Readable.from([rows]), client.query(copyFrom(`COPY ${target} FROM STDIN`)));
+  await pipeline(Readable.from([rows]), client.query(copyFrom(`COPY ${target} FROM STDIN ${BINARY}`)));
 }
 
 function profileCopyRows(rows: ProfileRow[]): Uint8Array<ArrayBuffer> {
-  const copy = new CopyRows(rows.length * 2048);
+  const copy = new CopyRows(["text", "text"], rows.length * 2048);
   for (const row of rows) copy.add([row.key, row.profile]);
   return copy.bytes();
 }
 
-/** The events table's columns in the order of eventValues. */
-const EVENT_COLUMNS = "events (file_id, line, profile_key, event, ts, data)";
+// Every bulk write is binary COPY (see CopyRows).
+const BINARY = "WITH (FORMAT binary)";
 
-/** An event row's values for CopyRows, in the order of the events table's COPY columns. */
-export function eventValues(fileId: number, row: EventRow): Array<string | number | null> {
-  return [fileId, row.line, row.profileKey, row.event, row.ts, row.data];
+/** The events table's columns in the order of eventValues, and their types. */
+const EVENT_COLUMNS = "events (file_id, line, profile_key, event, ts, data)";
+export const EVENT_COPY_COLUMNS: readonly CopyColumn[] = [
+  "int4",
+  "int4",
+  "text",
+  "text",
+  "timestamptz",
+  "text",
+];
+
+/** An event row's values for CopyRows, in the order of EVENT_COPY_COLUMNS. */
+export function eventValues(fileId: number, row: EventRow): CopyValue[] {
+  const ts = row.ts === null ? Number.NaN : Date.parse(row.ts);
+  return [fileId, row.line, row.profileKey, row.event, Number.isNaN(ts) ? null : ts, row.data];
 }
 
 /** pg's QueryResult rows are `any[]`; this is the one place they are given the caller's row type. */

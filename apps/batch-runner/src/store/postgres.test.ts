@@ -11,7 +11,7 @@ import { FolderSource } from "../sftp/folder-source.ts";
 import { createProfileMapper } from "../sinks/profile-mapper.ts";
 import { createStoreSink } from "../sinks/store-sink.ts";
 import { CopyRows } from "./copy-rows.ts";
-import { type Database, eventValues, openDatabase } from "./database.ts";
+import { type Database, EVENT_COPY_COLUMNS, eventValues, openDatabase } from "./database.ts";
 import { FileStates, type FileVersion } from "./file-state.ts";
 import { findProfile } from "./profiles.ts";
 import { startTestPostgres, type TestPostgres } from "./test-postgres.ts";
@@ -206,7 +206,7 @@ describe("several runners on one PostgreSQL database", () => {
     const outcome = await files.acquire(version(9), "r", T0, TTL);
     if (!outcome.acquired) throw new Error("lease");
     const data = JSON.stringify({ note: 'tab\there, newline\nthere, back\\slash, quote " and é' });
-    const copy = new CopyRows(16);
+    const copy = new CopyRows(EVENT_COPY_COLUMNS, 16);
     copy.add(eventValues(outcome.lease.fileId, { line: 2, profileKey: null, event: "OPEN", ts: null, data }));
     await database.transaction((tx) => tx.copyEvents(copy.bytes()));
     const rows = await database.query<{ data: string; profile_key: string | null }>(
