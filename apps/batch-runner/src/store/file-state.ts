@@ -101,7 +101,12 @@ export class FileStates {
           leaseExpiresAt: expires,
           updatedAt: now,
         },
-        setWhere: sql`${importFiles.state} <> 'imported' AND (${importFiles.leaseHolder} IS NULL OR ${importFiles.leaseExpiresAt} <= ${now} OR ${importFiles.leaseHolder} = ${holder})`,
+        setWhere:
+          this.database.kind === "pglite"
+            ? // One process per embedded database (its lock file): a lease found there was left by a
+              // runner that is gone (killed, crashed), and waiting for it to expire helps no one.
+              sql`${importFiles.state} <> 'imported'`
+            : sql`${importFiles.state} <> 'imported' AND (${importFiles.leaseHolder} IS NULL OR ${importFiles.leaseExpiresAt} <= ${now} OR ${importFiles.leaseHolder} = ${holder})`,
       })
       .returning();
     const record = rows[0];
