@@ -235,6 +235,33 @@ describe("a generated mix of 3,000 events over 100 recipients", () => {
     for (const [key, mine] of byUser) expect(applyEvents({}, mine, mapping)).toEqual(profiles.get(key));
   });
 
+  it("reads only the fields it lists: events cut down to them map to the same profiles", () => {
+    expect(mapping.reads).toEqual([
+      "_ts",
+      "campaign_id",
+      "channel",
+      "email",
+      "event",
+      "list_id",
+      "mobile_number",
+      "offer_category",
+      "offer_name",
+      "offer_url",
+      "riid",
+      "segment_info",
+    ]);
+    const keep = new Set(mapping.reads);
+    const byUser = new Map<string, Array<Record<string, unknown>>>();
+    for (const event of events) {
+      const key = identityOf(event, mapping)?.value ?? "";
+      const cut = Object.fromEntries(Object.entries(event).filter(([name]) => keep.has(name)));
+      // The mix carries columns the mapping never reads, so the cut is a real one.
+      expect(Object.keys(cut).length).toBeLessThan(Object.keys(event).length);
+      byUser.set(key, [...(byUser.get(key) ?? []), cut]);
+    }
+    for (const [key, mine] of byUser) expect(applyEvents({}, mine, mapping)).toEqual(profiles.get(key));
+  });
+
   it("counts each feed per recipient, and dates and activity agree with the events", () => {
     expect(profiles.size).toBe(100);
     for (const [riid, profile] of profiles) {

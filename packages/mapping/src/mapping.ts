@@ -68,6 +68,11 @@ export interface Mapping {
   readonly by: readonly string[];
   readonly alias: string | undefined;
   readonly fields: readonly MappingField[];
+  /**
+   * The event fields its expressions and conditions read, and `_ts`, sorted: an event cut down to
+   * these maps exactly as the whole event does (a dotted path `a.b` is listed as `a.b` and `a`).
+   */
+  readonly reads: readonly string[];
 }
 
 /** The evaluation context of one event inside a mapping: the ISO form of its time is made once. */
@@ -510,6 +515,19 @@ function planItem(item: SelectItem): Planned {
 
 const FIELD_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
 
+/** Adds the event fields an expression reads: a dotted path reads its own name, then its first step. */
+function fieldsRead(expr: Expr, into: Set<string>): void {
+  if (expr.type === "field") {
+    into.add(expr.name);
+    const dot = expr.name.indexOf(".");
+    if (dot > 0) into.add(expr.name.slice(0, dot));
+  } else if (expr.type === "list") {
+    for (const item of expr.items) fieldsRead(item, into);
+  } else if (expr.type === "call") {
+    for (const arg of expr.args) fieldsRead(arg, into);
+  }
+}
+
 /** Parses and compiles an LQL mapping; errors are BridgeError LQL_PARSE_ERROR with line and column. */
 export function parseMapping(lql: string): Mapping {
   const syntax = parseMappingSyntax(lql);
@@ -549,11 +567,17 @@ export function parseMapping(lql: string): Mapping {
       throw lqlParseError(`BY names ${identity.field}, which no SELECT item produces`, identity.pos);
     }
   }
+  const reads = new Set<string>(["_ts"]);
+  for (const item of syntax.items) {
+    fieldsRead(item.expr, reads);
+    if (item.condition !== undefined) fieldsRead(item.condition, reads);
+  }
   const mapping: Mapping = Object.freeze({
     stream: syntax.stream,
     by: Object.freeze(syntax.by.map((identity) => identity.field)),
     alias: syntax.alias,
     fields: Object.freeze(compiled.map((plan) => plan.field)),
+    reads: Object.freeze([...reads].sort()),
   });
   compiledMappings.set(
     mapping,

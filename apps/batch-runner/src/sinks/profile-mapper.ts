@@ -17,6 +17,8 @@ export type { Profile };
 export interface ProfileMapper {
   /** The identity fields (`BY a OR b`) in order of preference, used to find a profile by an id. */
   readonly identityFields: readonly string[];
+  /** The event fields the mapping reads: an event cut down to them folds the same. */
+  readonly reads: readonly string[];
   /** The profile key of the event, `<field>:<value>` of its first identity; undefined if it has none. */
   identify(event: Readonly<Record<string, unknown>>): string | undefined;
   /** The same key read from the event's share (saves evaluating the identity expressions twice). */
@@ -32,6 +34,7 @@ export interface ProfileMapper {
 export function createProfileMapper(mapping: Mapping): ProfileMapper {
   return {
     identityFields: mapping.by,
+    reads: mapping.reads,
     identify(event) {
       const identity = identityOf(event, mapping);
       return identity === undefined ? undefined : profileKey(identity.field, identity.value);

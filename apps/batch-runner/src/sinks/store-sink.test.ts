@@ -69,6 +69,15 @@ describe("store sink", () => {
       [5, "rs_user_id:1"],
       [7, "rs_user_id:3"],
     ]);
+    // A part keeps what the fold reads (account_id is not read by the default mapping); the
+    // events table keeps the whole event.
+    expect(JSON.parse(records[0]?.json ?? "")).toEqual({
+      event: "OPEN",
+      channel: "email",
+      riid: "1",
+      email: "user1@example.com",
+      _ts: "2026-03-01T09:00:00.000Z",
+    });
     expect(await batch.finish()?.(lease)).toEqual({ events: 4, rejected: 2 });
     expect(lease).toMatchObject({ checkpointLine: 7, parts: 1, partsDone: 0 });
     // Resumed past these rows: their records again (for the parts), nothing to write.
@@ -98,8 +107,11 @@ describe("store sink", () => {
       email_open_ct: 1,
     });
     expect(await findProfile(database, mapper.identityFields, "3")).toBeUndefined();
-    const events = await database.query<{ line: number }>("SELECT line FROM events ORDER BY line");
+    const events = await database.query<{ line: number; data: string }>(
+      "SELECT line, data FROM events ORDER BY line",
+    );
     expect(events.map((row) => row.line)).toEqual([2, 4, 5]);
+    expect(JSON.parse(events[0]?.data ?? "")).toEqual(open("1", "2026-03-01T09:00:00.000Z"));
     const rejected = await database.query<{ line: number; reason: string }>(
       "SELECT line, reason FROM rejected_rows ORDER BY line",
     );
