@@ -32,10 +32,10 @@ const BATCH_BUFFER_BYTES = 2 * 1024 * 1024;
 
 /**
  * Writes events and mapped profiles to the runner's database, a file by user (see UserSink):
- * - per chunk, in ONE transaction: its events (COPY), its bad rows and the line checkpoint;
+ * - per batch of rows, in ONE transaction: its events (COPY), its bad rows and the line checkpoint;
  * - per part, in ONE transaction: each user's events of the whole file folded into one share and
  *   merged into the stored profile, and the part checkpoint.
- * A crash anywhere leaves all of a chunk or part or none of it; resumed, the file is read again
+ * A crash anywhere leaves all of a batch or part or none of it; resumed, the file is read again
  * from the start to rebuild the parts, but no event is written or counted twice.
  */
 export function createStoreSink(options: StoreSinkOptions): UserSink {
@@ -96,11 +96,11 @@ export function createStoreSink(options: StoreSinkOptions): UserSink {
             if (!written) rejectedRows.push({ line, reason: mappingRejection(error) });
             continue;
           }
-          const data = JSON.stringify(event);
           // The part keeps only what the fold reads: half the bytes to write, read and parse.
           if (key !== null) keep({ line, key, json: JSON.stringify(foldInput(event)) });
           if (written) continue;
           const ts = typeof event._ts === "string" ? event._ts : null;
+          const data = JSON.stringify(event);
           copy.add(
             eventValues(file.fileId, { line, profileKey: key, event: String(event.event ?? ""), ts, data }),
           );
@@ -143,7 +143,7 @@ export function createStoreSink(options: StoreSinkOptions): UserSink {
     const keys = [...shares.keys()].sort();
     const progress = (lease: FileLease): ChunkProgress => ({
       checkpointLine: lease.checkpointLine,
-      // The events table took these events with their chunk; the mapping cannot read them after
+      // The events table took these events with their batch; the mapping cannot read them after
       // all, so they become bad rows.
       rows: 0,
       events: -failed.length,
