@@ -10,7 +10,7 @@ describe("the runner's Node settings", () => {
       "--liftoff-only",
     ]);
     expect(runnerEnv({ MALLOC_ARENA_MAX: "8", HOME: "/h" })).toEqual({ MALLOC_ARENA_MAX: "8", HOME: "/h" });
-    expect(runnerEnv({ HOME: "/h" })).toEqual({ MALLOC_ARENA_MAX: "2", HOME: "/h" });
+    expect(runnerEnv({ HOME: "/h" })).toEqual({ MALLOC_ARENA_MAX: "1", HOME: "/h" });
   });
 
   it("give a Node started with them a heap limit near 512 MB", { timeout: 30_000 }, () => {

@@ -22,9 +22,9 @@ const DEFAULT_STORE_BATCH_ROWS = 5_000;
 const USER_READ_CHUNK = 256;
 export const DEFAULT_LEASE_TTL_MS = 5 * 60_000;
 // A file imported by user is cut into parts of about this much plaintext; a part and the next one
-// are held in memory while they are mapped and written (in the bench's file: ~14,000 events of
-// ~1,400 users per part, ~70 parts).
-export const DEFAULT_PART_BYTES = 2 * 1024 * 1024;
+// are held in memory while they are mapped and written (in the bench's file: ~7,000 events of ~700
+// users per part, ~140 parts).
+export const DEFAULT_PART_BYTES = 1024 * 1024;
 // Connect text deflates about 8:1; a zip's parts are sized from its inflated size, estimated.
 const ZIP_INFLATION = 8;
 
