@@ -51,7 +51,7 @@ export async function openRuntime(config: LoadedConfig, options: RuntimeOptions)
   const unlockedKeys = new Map<string, PgpKey>();
   // Unlocking a key takes ~125 MB for a moment (openpgp holds GnuPG's whole 65 MB S2K input), in a
   // worker whose memory is returned when it exits. Done before PGlite is loaded, that moment never
-  // adds to PGlite's own ~190 MB: peak RSS of a 1M-row import 340 → see the runner README.
+  // adds to PGlite's own ~190 MB (README, "Performance and memory").
   if (owned && config.database.kind === "pglite") {
     for (const job of config.jobs) {
       if (!options.importing?.includes(job.id)) continue;
