@@ -353,10 +353,17 @@ describe("runImportJob", () => {
       await runImportJob(deps(env));
       const path = await writeConnectFile(env.folder, name, text);
       const { size } = await stat(path);
+      // Older runners kept each event row as a JSON object, and no columns.
       await env.database.query(
-        "UPDATE import_files SET size = $1, state = 'importing', checkpoint_line = 13, parts = NULL, parts_done = 0",
+        "UPDATE events e SET data = d.data::text FROM event_data d WHERE d.file_id = e.file_id AND d.line = e.line",
+      );
+      await env.database.query(
+        "UPDATE import_files SET size = $1, state = 'importing', checkpoint_line = 13, parts = NULL, parts_done = 0, columns = NULL",
         [size],
       );
+      expect(
+        await env.database.query("SELECT count(*)::int AS count FROM events WHERE data LIKE '{%'"),
+      ).toEqual([{ count: 12 }]);
 
       const resumed = await runImportJob(deps(env));
       expect(resumed.files.imported).toBe(1);
@@ -364,6 +371,9 @@ describe("runImportJob", () => {
       expect(await exportAll(env.database)).toEqual(await exportAll(reference.database));
       const eventCount = "SELECT count(*)::int AS count FROM events";
       expect(await env.database.query(eventCount)).toEqual([{ count: 30 }]);
+      // Both kinds of rows read back as the same events an uninterrupted import gives.
+      const events = "SELECT line, data FROM event_data ORDER BY line";
+      expect(await env.database.query(events)).toEqual(await reference.database.query(events));
     } finally {
       await reference.cleanup();
     }

@@ -10,6 +10,7 @@ import type { ImportProgress } from "../logging/progress.ts";
 import type { PgpKey } from "../pgp/decrypt.ts";
 import type { FileSource, RemoteFile } from "../sftp/source.ts";
 import type { ChunkWrite, LineSink, Sink, UserSink } from "../sinks/sink.ts";
+import { EventColumns } from "../store/event-columns.ts";
 import type { FileLease, FileStates } from "../store/file-state.ts";
 
 // Rows per write: a Lytics batch (small chunks keep the live heap small), or a store transaction of
@@ -241,6 +242,7 @@ async function importFile(
             batchRows: deps.chunkSize ?? DEFAULT_STORE_BATCH_ROWS,
             fileId: lease.fileId,
             writtenUpTo: resumeAt,
+            columns: new EventColumns(lease.columns ?? []),
             parts: {
               done: lease.partsDone,
               of:
@@ -339,6 +341,8 @@ interface ByUserOptions {
   /** Rows on lines up to this one are written already (resume). */
   writtenUpTo: number;
   parts: { done: number; of: number };
+  /** The file's event columns (see EventColumns). */
+  columns: EventColumns;
   signal: AbortSignal;
 }
 
@@ -355,7 +359,7 @@ async function* byUser(
   const { parts, signal } = options;
   const partFiles = new PartFiles(options.dir, parts.of, parts.done);
   const keep = (record: PartRecord) => partFiles.add(record);
-  const file = { fileId: options.fileId, writtenUpTo: options.writtenUpTo, parts };
+  const file = { fileId: options.fileId, writtenUpTo: options.writtenUpTo, parts, columns: options.columns };
   try {
     let batch = sink.startRows(file);
     for await (const chunk of lines) {

@@ -83,6 +83,11 @@ jobs:
     profiles: await query(name, "SELECT key, profile FROM profiles ORDER BY key"),
     files: await query(name, "SELECT state, rows, events, rejected FROM import_files"),
     events: await query(name, "SELECT count(*)::int AS n, count(DISTINCT line)::int AS lines FROM events"),
+    // Every event as an object: a resume that shifted the file's columns would change them.
+    eventData: await query(
+      name,
+      "SELECT md5(string_agg(line || ' ' || data::text, E'\\n' ORDER BY line)) AS digest FROM event_data",
+    ),
     rejected: await query(name, "SELECT line, reason FROM rejected_rows ORDER BY line"),
   });
 

@@ -1,4 +1,5 @@
 import type { PartEvents, PartRecord } from "../connect-files/partition.ts";
+import type { EventColumns } from "../store/event-columns.ts";
 import type { FileLease } from "../store/file-state.ts";
 
 /** An event as the Connect reader produces it: lower-cased columns plus event, channel, account_id, _ts. */
@@ -18,6 +19,8 @@ export interface UserFile {
   writtenUpTo: number;
   /** The file's part count and parts done, committed with the line checkpoint. */
   parts: { done: number; of: number };
+  /** The file's event columns, shared by its batches (seeded with the committed ones on resume). */
+  columns: EventColumns;
 }
 
 /** Rows of a file imported by user, gathered chunk by chunk and written in one transaction. */

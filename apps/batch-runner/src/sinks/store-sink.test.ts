@@ -2,6 +2,7 @@ import { defaultResponsysMapping } from "@responsys-bridge/mapping";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { PartRecord } from "../connect-files/partition.ts";
 import type { Database } from "../store/database.ts";
+import { EventColumns } from "../store/event-columns.ts";
 import { FileStates } from "../store/file-state.ts";
 import { findProfile } from "../store/profiles.ts";
 import { openTestDatabase } from "../store/test-database.ts";
@@ -17,6 +18,11 @@ const open = (riid: string, ts: string) => ({
   email: `user${riid}@example.com`,
   _ts: ts,
 });
+
+function withoutEmail(event: ReturnType<typeof open>): Record<string, string> {
+  const { email: _email, ...rest } = event;
+  return rest;
+}
 
 describe("store sink", () => {
   let database: Database;
@@ -46,7 +52,8 @@ describe("store sink", () => {
       events: [
         { line: 2, event: open("1", "2026-03-01T09:00:00.000Z") },
         { line: 3, event: open("1", "not a date") },
-        { line: 4, event: open("2", "2026-03-01T09:05:00.000Z") },
+        // No email (an empty cell): its row holds null there, and event_data leaves the key out.
+        { line: 4, event: withoutEmail(open("2", "2026-03-01T09:05:00.000Z")) },
         { line: 5, event: open("1", "2026-03-01T09:10:00.000Z") },
       ],
       rejected: [{ line: 6, reason: "expected 6 columns, found 2" }],
@@ -57,7 +64,12 @@ describe("store sink", () => {
       rejected: [],
       lastLine: 7,
     };
-    const file = { fileId: lease.fileId, writtenUpTo: 0, parts: { done: 0, of: 1 } };
+    const file = {
+      fileId: lease.fileId,
+      writtenUpTo: 0,
+      parts: { done: 0, of: 1 },
+      columns: new EventColumns(),
+    };
     const records: PartRecord[] = [];
     const batch = sink.startRows(file);
     batch.add(chunk, (record) => records.push(record));
@@ -79,10 +91,15 @@ describe("store sink", () => {
       _ts: "2026-03-01T09:00:00.000Z",
     });
     expect(await batch.finish()?.(lease)).toEqual({ events: 4, rejected: 2 });
-    expect(lease).toMatchObject({ checkpointLine: 7, parts: 1, partsDone: 0 });
+    const columns = ["event", "channel", "account_id", "riid", "email", "_ts"];
+    expect(lease).toMatchObject({ checkpointLine: 7, parts: 1, partsDone: 0, columns });
     // Resumed past these rows: their records again (for the parts), nothing to write.
     const again: PartRecord[] = [];
-    const resumed = sink.startRows({ ...file, writtenUpTo: 7 });
+    const resumed = sink.startRows({
+      ...file,
+      writtenUpTo: 7,
+      columns: new EventColumns(lease.columns ?? []),
+    });
     resumed.add(chunk, (record) => again.push(record));
     resumed.add(next, (record) => again.push(record));
     expect(resumed.finish()).toBeUndefined();
@@ -107,11 +124,29 @@ describe("store sink", () => {
       email_open_ct: 1,
     });
     expect(await findProfile(database, mapper.identityFields, "3")).toBeUndefined();
-    const events = await database.query<{ line: number; data: string }>(
-      "SELECT line, data FROM events ORDER BY line",
+    const events = await database.query<{ line: number; data: string; whole: unknown }>(
+      "SELECT e.line, e.data, d.data AS whole FROM events e JOIN event_data d USING (file_id, line) ORDER BY line",
     );
     expect(events.map((row) => row.line)).toEqual([2, 4, 5]);
-    expect(JSON.parse(events[0]?.data ?? "")).toEqual(open("1", "2026-03-01T09:00:00.000Z"));
+    // The row holds values by the file's columns; event_data gives the event back.
+    expect(JSON.parse(events[0]?.data ?? "")).toEqual([
+      "OPEN",
+      "email",
+      "1234",
+      "1",
+      "user1@example.com",
+      "2026-03-01T09:00:00.000Z",
+    ]);
+    expect(events[0]?.whole).toEqual(open("1", "2026-03-01T09:00:00.000Z"));
+    expect(JSON.parse(events[1]?.data ?? "")).toEqual([
+      "OPEN",
+      "email",
+      "1234",
+      "2",
+      null,
+      "2026-03-01T09:05:00.000Z",
+    ]);
+    expect(events[1]?.whole).toEqual(withoutEmail(open("2", "2026-03-01T09:05:00.000Z")));
     const rejected = await database.query<{ line: number; reason: string }>(
       "SELECT line, reason FROM rejected_rows ORDER BY line",
     );

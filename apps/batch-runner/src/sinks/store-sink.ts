@@ -81,6 +81,7 @@ export function createStoreSink(options: StoreSinkOptions): UserSink {
     const copy = new CopyRows(EVENT_COPY_COLUMNS, BATCH_BUFFER_BYTES, buffers.take());
     let rows = 0;
     let lastLine = file.writtenUpTo;
+    const columnsBefore = file.columns.count;
     return {
       get rows() {
         return rows;
@@ -100,7 +101,7 @@ export function createStoreSink(options: StoreSinkOptions): UserSink {
           if (key !== null) keep({ line, key, json: JSON.stringify(foldInput(event)) });
           if (written) continue;
           const ts = typeof event._ts === "string" ? event._ts : null;
-          const data = JSON.stringify(event);
+          const data = file.columns.json(event);
           copy.add(
             eventValues(file.fileId, { line, profileKey: key, event: String(event.event ?? ""), ts, data }),
           );
@@ -122,6 +123,7 @@ export function createStoreSink(options: StoreSinkOptions): UserSink {
           rejected: rejectedRows.length,
           rejectedRows,
           parts: file.parts,
+          columns: file.columns.count > columnsBefore ? [...file.columns.names] : undefined,
         };
         return async (lease) => {
           try {

@@ -1,6 +1,7 @@
 import { BridgeError } from "@responsys-bridge/core";
 import type { Database, SqlTransaction } from "./database.ts";
 import { and, asc, eq, sql } from "./drizzle.ts";
+import { parseColumns } from "./event-columns.ts";
 import { importFiles } from "./schema.ts";
 
 export type FileRecord = typeof importFiles.$inferSelect;
@@ -24,6 +25,8 @@ export interface FileLease {
   parts: number | null;
   /** Parts already committed. */
   partsDone: number;
+  /** Store sink: the columns of the file's committed event rows, null until the first commit. */
+  columns: string[] | null;
 }
 
 export interface ChunkProgress {
@@ -34,6 +37,8 @@ export interface ChunkProgress {
   rejectedRows: ReadonlyArray<{ line: number; reason: string }>;
   /** A part of a file imported by user: `done` parts of `of` are committed with this one. */
   parts?: { done: number; of: number } | undefined;
+  /** Store sink: the file's event columns, when this commit's rows use new ones. */
+  columns?: readonly string[] | undefined;
 }
 
 export type LeaseOutcome =
@@ -119,6 +124,7 @@ export class FileStates {
           checkpointLine: record.checkpointLine,
           parts: record.parts,
           partsDone: record.partsDone,
+          columns: parseColumns(record.columns, record.id),
         },
         record,
       };
@@ -157,7 +163,7 @@ export class FileStates {
     const updated = await tx.query<{ id: number }>(
       `UPDATE import_files SET checkpoint_line = $3, rows = rows + $4, events = events + $5,
          rejected = rejected + $6, lease_expires_at = $7, updated_at = $8,
-         parts = coalesce($9, parts), parts_done = coalesce($10, parts_done)
+         parts = coalesce($9, parts), parts_done = coalesce($10, parts_done), columns = coalesce($11, columns)
        WHERE id = $1 AND lease_holder = $2 RETURNING id`,
       [
         lease.fileId,
@@ -170,6 +176,7 @@ export class FileStates {
         now,
         progress.parts?.of ?? null,
         progress.parts?.done ?? null,
+        progress.columns === undefined ? null : JSON.stringify(progress.columns),
       ],
     );
     if (updated.length === 0) throw leaseLost(lease);
@@ -178,6 +185,7 @@ export class FileStates {
       lease.parts = progress.parts.of;
       lease.partsDone = progress.parts.done;
     }
+    if (progress.columns !== undefined) lease.columns = [...progress.columns];
   }
 
   async markImported(lease: FileLease, now: Date): Promise<void> {

@@ -68,4 +68,22 @@ ALTER TABLE import_files ADD COLUMN parts integer;
 ALTER TABLE import_files ADD COLUMN parts_done integer NOT NULL DEFAULT 0;
 `,
   },
+  {
+    id: 3,
+    name: "event columns",
+    // Event rows keep their values as a JSON array by the file's `columns` (see event-columns.ts);
+    // rows written before hold a JSON object. `event_data` shows both as objects.
+    sql: `
+ALTER TABLE import_files ADD COLUMN columns text;
+CREATE VIEW event_data AS
+SELECT e.file_id, e.line, e.profile_key, e.event, e.ts,
+  CASE WHEN left(e.data, 1) = '[' THEN (
+    SELECT jsonb_object_agg(c.name, v.value)
+    FROM jsonb_array_elements_text(f.columns::jsonb) WITH ORDINALITY AS c(name, n)
+    JOIN jsonb_array_elements(e.data::jsonb) WITH ORDINALITY AS v(value, n) USING (n)
+    WHERE jsonb_typeof(v.value) <> 'null'
+  ) ELSE e.data::jsonb END AS data
+FROM events e JOIN import_files f ON f.id = e.file_id;
+`,
+  },
 ];

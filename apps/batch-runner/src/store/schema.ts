@@ -20,6 +20,8 @@ export const importFiles = pgTable(
     /** Store sink: the file's part count (null: the file goes by line) and the parts committed. */
     parts: integer("parts"),
     partsDone: integer("parts_done").notNull().default(0),
+    /** Store sink: the JSON array of field names that event rows' `data` arrays follow. */
+    columns: text("columns"),
     rows: integer("rows").notNull().default(0),
     events: integer("events").notNull().default(0),
     rejected: integer("rejected").notNull().default(0),
@@ -45,7 +47,11 @@ export const rejectedRows = pgTable(
   (table) => [primaryKey({ columns: [table.fileId, table.line] })],
 );
 
-/** Imported events (store sink). `data` is the event as JSON text: cheaper to write than jsonb. */
+/**
+ * Imported events (store sink). `data` is JSON text (cheaper to write than jsonb): an array of the
+ * event's values by its file's `import_files.columns`, or, in rows written before migration 3, the
+ * event object. Read events as objects through the `event_data` view.
+ */
 export const events = pgTable(
   "events",
   {
