@@ -1,11 +1,17 @@
-import { readdir } from "node:fs/promises";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
-import { useTempDir } from "../../test/support/temp-dir.ts";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { PartFiles, type PartRecord, partCount, partOfKey } from "./partition.ts";
 
 describe("part files", () => {
-  const root = useTempDir("parts-");
+  let root: string;
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), "parts-"));
+  });
+  afterEach(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
 
   it("keeps every event of a user in one part, in the order added, whatever its key or size", () => {
     const keys = [
@@ -23,7 +29,7 @@ describe("part files", () => {
       const json = line === 500 ? big : JSON.stringify({ line, text: `row ${line}\n\t"é"` });
       records.push({ line, key, json });
     }
-    const parts = new PartFiles(join(root(), "p"), 4, 0);
+    const parts = new PartFiles(join(root, "p"), 4, 0);
     for (const record of records) parts.add(record);
     parts.finish();
 
@@ -43,7 +49,7 @@ describe("part files", () => {
   });
 
   it("drops records of parts already committed, and removes its folder", async () => {
-    const dir = join(root(), "p");
+    const dir = join(root, "p");
     const parts = new PartFiles(dir, 3, 2);
     const key = ["a", "b", "c", "d", "e", "f"].find((k) => partOfKey(k, 3) === 2) ?? "";
     const other = ["a", "b", "c", "d", "e", "f"].find((k) => partOfKey(k, 3) !== 2) ?? "";

@@ -135,11 +135,9 @@ describe("prepareConnectFile", { timeout: 60_000 }, () => {
     const otherFile = `${remote.name}.gpg.1-2.download`;
     await writeFile(path.join(stagingDir, older), "old partial");
     await writeFile(path.join(stagingDir, otherFile), "another file's partial");
-    // A killed store import leaves its part and spool folders beside the plaintext.
-    for (const folder of ["parts", "spool"]) {
-      await mkdir(path.join(stagingDir, `${remote.name}.1-2.plain.${folder}`));
-      await writeFile(path.join(stagingDir, `${remote.name}.1-2.plain.${folder}`, "0"), "old");
-    }
+    // A killed store import leaves its part folder beside the plaintext.
+    await mkdir(path.join(stagingDir, `${remote.name}.1-2.plain.parts`));
+    await writeFile(path.join(stagingDir, `${remote.name}.1-2.plain.parts`, "part-0"), "old part");
     const prepared = await prepareConnectFile(source, remote, parsed.file, { stagingDir });
     expect((await readdir(stagingDir)).sort()).toEqual(
       [otherFile, `${remote.name}.${remote.size}-${remote.mtimeMs}.download`].sort(),

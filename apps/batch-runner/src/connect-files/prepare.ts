@@ -76,9 +76,8 @@ export async function prepareConnectFile(
 /** A partial download of an older version of the same file can never be resumed: drop it. */
 async function removeOtherVersions(stagingDir: string, remote: RemoteFile): Promise<void> {
   const escaped = remote.name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  // The download, the plaintext, and the store sink's part and spool folders beside either (left
-  // by a kill).
-  const staged = new RegExp(`^${escaped}\\.(\\d+)-(\\d+)\\.(download|plain)(\\.parts|\\.spool)?$`);
+  // The download, the plaintext, and the store sink's part folder beside either (left by a kill).
+  const staged = new RegExp(`^${escaped}\\.(\\d+)-(\\d+)\\.(download|plain)(\\.parts)?$`);
   const current = `${remote.size}-${remote.mtimeMs}`;
   for (const entry of await readdir(stagingDir)) {
     const match = staged.exec(entry);

@@ -5,7 +5,6 @@ import { type ConnectFileName, parseConnectFileName } from "../connect-files/nam
 import { PartFiles, type PartRecord, partCount } from "../connect-files/partition.ts";
 import { prepareConnectFile } from "../connect-files/prepare.ts";
 import { type EventChunk, readConnectEvents } from "../connect-files/read.ts";
-import { Spool } from "../connect-files/spool.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { ImportProgress } from "../logging/progress.ts";
 import type { PgpKey } from "../pgp/decrypt.ts";
@@ -13,7 +12,6 @@ import type { FileSource, RemoteFile } from "../sftp/source.ts";
 import type { ChunkWrite, LineSink, Sink, UserSink } from "../sinks/sink.ts";
 import { EventColumns } from "../store/event-columns.ts";
 import type { FileLease, FileStates } from "../store/file-state.ts";
-import { RunAhead } from "./run-ahead.ts";
 
 // Rows per write: a Lytics batch (small chunks keep the live heap small), or a store transaction of
 // events (their COPY rows live in a buffer outside the JS heap, so more rows cost little memory).
@@ -30,9 +28,6 @@ export const DEFAULT_LEASE_TTL_MS = 5 * 60_000;
 export const DEFAULT_PART_BYTES = 1024 * 1024;
 // Connect text deflates about 8:1; a zip's parts are sized from its inflated size, estimated.
 const ZIP_INFLATION = 8;
-// Prepared writes spooled ahead of PostgreSQL wait while this much is on disk (the bench's 1M-row
-// file spools ~400 MB at most: its event rows, then its folded users).
-const MAX_SPOOL_BYTES = 2 * 1024 ** 3;
 
 export interface ImportJobDeps {
   job: Pick<ResolvedJob, "id" | "accountIds" | "delimiter" | "authorization">;
@@ -239,10 +234,6 @@ async function importFile(
           : Math.min(USER_READ_CHUNK, deps.chunkSize ?? USER_READ_CHUNK),
     });
     const signal = deps.signal === undefined ? lost.signal : AbortSignal.any([lost.signal, deps.signal]);
-    const spool =
-      sink.type === "store" && sink.writesAhead > 1
-        ? new Spool(`${prepared.plaintextPath}.spool`)
-        : undefined;
     const writes: AsyncGenerator<ChunkWrite> =
       sink.type === "lytics"
         ? inLineOrder(sink, lines)
@@ -252,7 +243,6 @@ async function importFile(
             fileId: lease.fileId,
             writtenUpTo: resumeAt,
             columns: new EventColumns(lease.columns ?? []),
-            spool,
             parts: {
               done: lease.partsDone,
               of:
@@ -264,18 +254,20 @@ async function importFile(
             },
             signal,
           });
-    // While chunk or part N is being written (on PostgreSQL, in another process), the next ones
-    // are read and mapped here: one on PGlite and for Lytics, the rest of the file on PostgreSQL
-    // (spooled to disk). They are still committed strictly in order.
-    const ahead = new RunAhead(writes, sink.type === "store" ? sink.writesAhead : 1, () =>
-      spool === undefined ? true : spool.waitingBytes < MAX_SPOOL_BYTES,
-    );
+    // A one-step pipeline: while chunk or part N is being written (on PostgreSQL, in another
+    // process), N+1 is read and mapped here. They are still committed strictly in order.
+    const nextPrepared = () => writes.next().then((step) => (step.done ? undefined : step.value));
+    let upcoming = nextPrepared();
     try {
       for (;;) {
-        const write = await ahead.next();
+        const write = await upcoming;
         if (write === undefined) break;
         if (lost.signal.aborted) throw lost.signal.reason;
-        const written = await write(lease, deps.signal);
+        const writing = write(lease, deps.signal);
+        upcoming = nextPrepared();
+        // If the write fails, the prefetch's outcome no longer matters; never leave it unhandled.
+        upcoming.catch(() => {});
+        const written = await writing;
         result.rows += written.events + written.rejected;
         result.events += written.events;
         result.rejected += written.rejected;
@@ -300,9 +292,8 @@ async function importFile(
         }
       }
     } finally {
-      await ahead.stop();
-      // The spool outlives the reading: what was prepared last waits in it until written.
-      spool?.remove();
+      await upcoming.catch(() => {});
+      await writes.return(undefined);
     }
     await files.markImported(lease, now());
     logger.info("file imported", { rows: result.rows, events: result.events, rejected: result.rejected });
@@ -352,8 +343,6 @@ interface ByUserOptions {
   parts: { done: number; of: number };
   /** The file's event columns (see EventColumns). */
   columns: EventColumns;
-  /** Where prepared writes wait, when the sink writes ahead (see Spool). */
-  spool: Spool | undefined;
   signal: AbortSignal;
 }
 
@@ -370,14 +359,7 @@ async function* byUser(
   const { parts, signal } = options;
   const partFiles = new PartFiles(options.dir, parts.of, parts.done);
   const keep = (record: PartRecord) => partFiles.add(record);
-  const { spool } = options;
-  const file = {
-    fileId: options.fileId,
-    writtenUpTo: options.writtenUpTo,
-    parts,
-    columns: options.columns,
-    spool,
-  };
+  const file = { fileId: options.fileId, writtenUpTo: options.writtenUpTo, parts, columns: options.columns };
   try {
     let batch = sink.startRows(file);
     for await (const chunk of lines) {
@@ -393,7 +375,7 @@ async function* byUser(
     partFiles.finish();
     for (let index = parts.done; index < parts.of; index++) {
       signal.throwIfAborted();
-      yield sink.preparePart({ index, of: parts.of, users: partFiles.read(index), spool });
+      yield sink.preparePart({ index, of: parts.of, users: partFiles.read(index) });
     }
   } finally {
     partFiles.remove();

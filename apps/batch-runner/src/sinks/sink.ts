@@ -1,5 +1,4 @@
 import type { PartEvents, PartRecord } from "../connect-files/partition.ts";
-import type { Spool } from "../connect-files/spool.ts";
 import type { EventColumns } from "../store/event-columns.ts";
 import type { FileLease } from "../store/file-state.ts";
 
@@ -22,8 +21,6 @@ export interface UserFile {
   parts: { done: number; of: number };
   /** The file's event columns, shared by its batches (seeded with the committed ones on resume). */
   columns: EventColumns;
-  /** Where prepared batches wait for their transaction, when they may wait long (see Spool). */
-  spool?: Spool | undefined;
 }
 
 /** Rows of a file imported by user, gathered chunk by chunk and written in one transaction. */
@@ -41,8 +38,6 @@ export interface PartInput {
   index: number;
   of: number;
   users: Map<string, PartEvents>;
-  /** Where the folded part waits for its transaction, when it may wait long (see Spool). */
-  spool?: Spool | undefined;
 }
 
 export interface ChunkWritten {
@@ -80,12 +75,6 @@ export interface LineSink extends SinkBase {
  */
 export interface UserSink extends SinkBase {
   readonly type: "store";
-  /**
-   * How many prepared writes may wait for the database. PostgreSQL ingests in a process of its
-   * own, so the runner reads and folds ahead (the writes wait in a spool on disk); PGlite runs in
-   * the runner's own thread, where reading ahead would only take turns with it.
-   */
-  readonly writesAhead: number;
   /** A new batch of the file's rows, in line order. */
   startRows(file: UserFile): RowBatch;
   /** The CPU part of writing a part's profiles (mapping), done ahead like LineSink.prepare. */

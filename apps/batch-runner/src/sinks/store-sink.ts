@@ -1,6 +1,5 @@
 import { isBridgeError } from "@responsys-bridge/core";
 import type { PartEvents } from "../connect-files/partition.ts";
-import type { Spool } from "../connect-files/spool.ts";
 import { BufferPool, CopyRows } from "../store/copy-rows.ts";
 import {
   type Database,
@@ -19,8 +18,6 @@ export interface StoreSinkOptions {
   mapper: ProfileMapper;
   now: () => Date;
   leaseTtlMs: number;
-  /** Overrides how many prepared writes may wait (see UserSink.writesAhead); tests spool on PGlite. */
-  writesAhead?: number | undefined;
 }
 
 // PostgreSQL codes worth one more try of a whole transaction: deadlock, serialization.
@@ -28,10 +25,6 @@ const RETRYABLE_SQLSTATES = new Set(["40P01", "40001"]);
 const MAX_TRANSACTION_ATTEMPTS = 5;
 
 type Rejected = { line: number; reason: string };
-
-// On PostgreSQL a whole file's batches and parts may wait (spooled, a few hundred bytes of heap
-// each): the limit only guards against a runaway file.
-const POSTGRES_WRITES_AHEAD = 100_000;
 
 // A batch's COPY rows start in a buffer this big (~5,000 Connect rows), so it rarely has to grow
 // and copy itself; pages never written are never resident.
@@ -121,10 +114,6 @@ export function createStoreSink(options: StoreSinkOptions): UserSink {
           buffers.give(copy.buffer);
           return undefined;
         }
-        const pending =
-          file.spool === undefined
-            ? pooledRows(copy.bytes(), copy.buffer, buffers)
-            : spooledRows(file.spool, copy.bytes(), copy.buffer, buffers);
         rejectedRows.sort((a, b) => a.line - b.line);
         const events = copy.rows;
         const progress: ChunkProgress = {
@@ -136,58 +125,35 @@ export function createStoreSink(options: StoreSinkOptions): UserSink {
           parts: file.parts,
           columns: file.columns.count > columnsBefore ? [...file.columns.names] : undefined,
         };
-        return writeRows(pending, progress);
+        return async (lease) => {
+          try {
+            await commit(lease, (tx) => tx.copyEvents(copy.bytes()), progress);
+          } finally {
+            buffers.give(copy.buffer);
+          }
+          return { events, rejected: rejectedRows.length };
+        };
       },
     };
   };
-
-  /**
-   * The write of a prepared batch. Made here, apart from the batch, so that the closure holds only
-   * what the write needs: a batch may wait long (spooled) while later ones are read.
-   */
-  const writeRows =
-    (pending: PendingRows, progress: ChunkProgress): ChunkWrite =>
-    async (lease) => {
-      const bytes = await pending.take();
-      try {
-        await commit(lease, (tx) => tx.copyEvents(bytes), progress);
-      } finally {
-        pending.release();
-      }
-      return { events: progress.events, rejected: progress.rejected };
-    };
 
   const preparePart = (part: PartInput): ChunkWrite => {
     // Map outside the transaction: it is the CPU-heavy part, it overlaps the previous part's
     // writes, and a retried transaction must not redo it.
     const { shares, failed } = mapPart(mapper, part.users);
-    const folded = foldedShares(shares);
-    return writePart(
-      part.spool === undefined ? inMemory(folded) : spooledShares(part.spool, folded),
-      failed,
-      {
-        done: part.index + 1,
-        of: part.of,
-      },
-    );
-  };
-
-  /** The write of a folded part, made apart from it like writeRows. */
-  const writePart =
-    (pending: PendingShares, failed: Rejected[], parts: { done: number; of: number }): ChunkWrite =>
-    async (lease) => {
-      const shares = await pending.take();
-      const keys = shares.map((share) => share.key);
-      const progress: ChunkProgress = {
-        checkpointLine: lease.checkpointLine,
-        // The events table took these events with their batch; the mapping cannot read them after
-        // all, so they become bad rows.
-        rows: 0,
-        events: -failed.length,
-        rejected: failed.length,
-        rejectedRows: failed,
-        parts,
-      };
+    // Sorted keys: the same order for every writer, and index-order reads.
+    const keys = [...shares.keys()].sort();
+    const progress = (lease: FileLease): ChunkProgress => ({
+      checkpointLine: lease.checkpointLine,
+      // The events table took these events with their batch; the mapping cannot read them after
+      // all, so they become bad rows.
+      rows: 0,
+      events: -failed.length,
+      rejected: failed.length,
+      rejectedRows: failed,
+      parts: { done: part.index + 1, of: part.of },
+    });
+    return async (lease) => {
       await commit(
         lease,
         async (tx) => {
@@ -201,22 +167,22 @@ export function createStoreSink(options: StoreSinkOptions): UserSink {
           // a read-modify-write of a profile never loses another runner's update.
           const stored = await tx.loadProfiles(keys);
           const updated: ProfileRow[] = [];
-          for (const { key, json } of shares) {
+          for (const key of keys) {
+            const share = shares.get(key) ?? {};
             const old = stored.get(key);
-            const profile =
-              old === undefined ? json : JSON.stringify(mapper.merge(storedProfile(old), parseShare(json)));
-            updated.push({ key, profile });
+            const profile = old === undefined ? share : mapper.merge(storedProfile(old), share);
+            updated.push({ key, profile: JSON.stringify(profile) });
           }
           await tx.upsertProfiles(updated, now());
         },
-        progress,
+        progress(lease),
       );
       return { events: -failed.length, rejected: failed.length };
     };
+  };
 
   return {
     type: "store",
-    writesAhead: options.writesAhead ?? (database.kind === "postgres" ? POSTGRES_WRITES_AHEAD : 1),
     startRows,
     preparePart,
     async check() {
@@ -268,85 +234,6 @@ function foldGroup(
     }
     return share;
   }
-}
-
-/** A prepared batch's COPY rows, in their pooled buffer or spooled; release() after the write. */
-interface PendingRows {
-  take(): Promise<Uint8Array<ArrayBuffer>>;
-  release(): void;
-}
-
-function pooledRows(
-  bytes: Uint8Array<ArrayBuffer>,
-  buffer: Buffer<ArrayBuffer>,
-  pool: BufferPool,
-): PendingRows {
-  return { take: async () => bytes, release: () => pool.give(buffer) };
-}
-
-/** Spooled, the batch waits on disk, and its buffer goes back to the pool at once. */
-function spooledRows(
-  spool: Spool,
-  bytes: Uint8Array<ArrayBuffer>,
-  buffer: Buffer<ArrayBuffer>,
-  pool: BufferPool,
-): PendingRows {
-  const entry = spool.put(bytes);
-  pool.give(buffer);
-  return { take: () => spool.take(entry), release: () => {} };
-}
-
-/** A user's folded events, as the JSON text of a profile. */
-interface FoldedShare {
-  key: string;
-  json: string;
-}
-
-interface PendingShares {
-  take(): Promise<FoldedShare[]>;
-}
-
-function inMemory(folded: FoldedShare[]): PendingShares {
-  return { take: async () => folded };
-}
-
-function spooledShares(spool: Spool, folded: FoldedShare[]): PendingShares {
-  const entry = spool.put(foldedText(folded));
-  return { take: async () => readFolded(await spool.take(entry)) };
-}
-
-/**
- * Each share as JSON text (the profile row itself for a user the database does not know yet), by
- * sorted key: the same order for every writer, and index-order reads.
- */
-function foldedShares(shares: Map<string, Profile>): FoldedShare[] {
-  const folded: FoldedShare[] = [];
-  for (const [key, share] of shares) folded.push({ key, json: JSON.stringify(share) });
-  return folded.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-}
-
-/** Folded shares as spooled text: a line per user, `<key as JSON>\t<share>` (JSON has no raw tab). */
-function foldedText(folded: readonly FoldedShare[]): string {
-  let text = "";
-  for (const { key, json } of folded) text += `${JSON.stringify(key)}\t${json}\n`;
-  return text;
-}
-
-function readFolded(data: Buffer): FoldedShare[] {
-  const text = data.toString("utf8");
-  const folded: FoldedShare[] = [];
-  for (let start = 0; start < text.length; ) {
-    const end = text.indexOf("\n", start);
-    const tab = text.indexOf("\t", start);
-    folded.push({ key: JSON.parse(text.slice(start, tab)) as string, json: text.slice(tab + 1, end) });
-    start = end + 1;
-  }
-  return folded;
-}
-
-/** Shares hold only profiles this sink folded: JSON objects. */
-function parseShare(json: string): Profile {
-  return JSON.parse(json) as Profile;
 }
 
 /** Part records hold only events this sink wrote: JSON objects. */
