@@ -318,8 +318,20 @@ export const EVENT_COPY_COLUMNS: readonly CopyColumn[] = [
 
 /** An event row's values for CopyRows, in the order of EVENT_COPY_COLUMNS. */
 export function eventValues(fileId: number, row: EventRow): CopyValue[] {
-  const ts = row.ts === null ? Number.NaN : Date.parse(row.ts);
-  return [fileId, row.line, row.profileKey, row.event, Number.isNaN(ts) ? null : ts, row.data];
+  return [fileId, row.line, row.profileKey, row.event, timeOf(row.ts), row.data];
+}
+
+// Neighbouring rows of a Connect file mostly share their time: the last one parsed is kept.
+let lastTimeText: string | null = null;
+let lastTime: number | null = null;
+
+function timeOf(text: string | null): number | null {
+  if (text !== lastTimeText) {
+    const ms = text === null ? Number.NaN : Date.parse(text);
+    lastTimeText = text;
+    lastTime = Number.isNaN(ms) ? null : ms;
+  }
+  return lastTime;
 }
 
 /** pg's QueryResult rows are `any[]`; this is the one place they are given the caller's row type. */
