@@ -1,4 +1,4 @@
-import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, stat, statfs, truncate, writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -232,6 +232,36 @@ describe("runImportJob", () => {
     const third = await runImportJob(deps(env));
     expect(third.files.imported).toBe(1);
     expect(third.files.failed).toBe(0);
+  });
+
+  it("fails a file the staging disk cannot hold before downloading any of it, and imports the others", async () => {
+    await writeStandardFolder(env.folder);
+    // A sparse file as big as the staging disk's free space: imported by user, it needs twice that.
+    const stagingDir = join(env.root, "staging");
+    await mkdir(stagingDir, { recursive: true });
+    const disk = await statfs(stagingDir);
+    const huge = join(env.folder, "12345_OPEN_20260302_091500.txt");
+    await writeFile(huge, "");
+    await truncate(huge, disk.bavail * disk.bsize);
+
+    const run = await runImportJob(deps(env));
+    expect(run.files).toEqual({ seen: 5, imported: 2, skipped: 2, failed: 1 });
+    expect(run.errors).toEqual([
+      {
+        file: "/download/12345_OPEN_20260302_091500.txt",
+        code: "STAGING_DISK_FULL",
+        message: expect.stringMatching(
+          new RegExp(
+            `^the staging folder ${stagingDir} has [\\d,]+ MB free, and importing 12345_OPEN_20260302_091500\\.txt \\([\\d,]+ MB\\) takes up to [\\d,]+ MB there`,
+          ),
+        ),
+      },
+    ]);
+    expect((await readdir(stagingDir)).filter((name) => name.startsWith("12345_OPEN_20260302"))).toEqual([]);
+    expect((await env.files.list()).find((f) => f.name === "12345_OPEN_20260302_091500.txt")).toMatchObject({
+      state: "failed",
+      error: expect.stringContaining("STAGING_DISK_FULL"),
+    });
   });
 
   // A file by user is written in two stages: rows by line, then profiles by part. A shutdown

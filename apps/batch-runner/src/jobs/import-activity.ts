@@ -5,6 +5,7 @@ import { type ConnectFileName, parseConnectFileName } from "../connect-files/nam
 import { PartFiles, type PartRecord, partCount } from "../connect-files/partition.ts";
 import { prepareConnectFile } from "../connect-files/prepare.ts";
 import { type EventChunk, readConnectEvents } from "../connect-files/read.ts";
+import { ensureStagingSpace, ZIP_INFLATION } from "../connect-files/staging-space.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { ImportProgress } from "../logging/progress.ts";
 import type { PgpKey } from "../pgp/decrypt.ts";
@@ -26,8 +27,6 @@ export const DEFAULT_LEASE_TTL_MS = 5 * 60_000;
 // are held in memory while they are mapped and written (in the bench's file: ~7,000 events of ~700
 // users per part, ~140 parts).
 export const DEFAULT_PART_BYTES = 1024 * 1024;
-// Connect text deflates about 8:1; a zip's parts are sized from its inflated size, estimated.
-const ZIP_INFLATION = 8;
 
 export interface ImportJobDeps {
   job: Pick<ResolvedJob, "id" | "accountIds" | "delimiter" | "authorization">;
@@ -211,6 +210,7 @@ async function importFile(
   logger.info("file started", { size: remote.size, ...checkpointOf(lease) });
   let prepared: Awaited<ReturnType<typeof prepareConnectFile>> | undefined;
   try {
+    await ensureStagingSpace(deps.stagingDir, remote, connect, sink.type === "store");
     prepared = await prepareConnectFile(deps.source, remote, connect, {
       stagingDir: deps.stagingDir,
       ...(deps.pgpKey === undefined ? {} : { pgpKey: deps.pgpKey }),
