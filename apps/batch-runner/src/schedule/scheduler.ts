@@ -8,7 +8,7 @@ export interface ScheduledJob {
 
 export interface SchedulerOptions {
   jobs: readonly ScheduledJob[];
-  /** Runs a job once; the signal asks it to stop after the current chunk. */
+  /** Runs a job once; the signal asks it to stop after the current write (chunk, batch or part). */
   runJob(jobId: string, signal: AbortSignal): Promise<unknown>;
   logger: Logger;
   /** The logger for one job's lines (so a job's warnings, e.g. an unverified host key, are on each). */
@@ -25,7 +25,7 @@ export type TickOutcome = "ran" | "skipped" | "stopping";
 /**
  * Runs each job on its cron schedule, one run of a job at a time: a tick that finds the previous
  * run still going is skipped with a log line. `stop()` asks running jobs to finish their current
- * chunk (checkpointed) and waits for them.
+ * write (checkpointed) and waits for them.
  */
 export function createScheduler(options: SchedulerOptions) {
   const { logger } = options;
@@ -74,7 +74,7 @@ export function createScheduler(options: SchedulerOptions) {
         loggerOf(job.id).info("job scheduled", { schedule: job.schedule });
       }
     },
-    /** Stops the schedule, lets running jobs checkpoint their current chunk, and waits for them. */
+    /** Stops the schedule, lets running jobs checkpoint their current write, and waits for them. */
     async stop(): Promise<void> {
       shutdown.abort();
       for (const task of tasks) await task.stop();
