@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -67,6 +68,18 @@ describe("decryptFile", () => {
     },
   );
 
+  it("decrypts an armored file of several read chunks", async () => {
+    // ~5.5 MB of armor, read 1 MiB at a time: string chunks met a byte-length queue and failed
+    // ("The argument 'size' is invalid") whenever two of them were read before openpgp asked.
+    const bigPath = path.join(dir, "big.bin");
+    const big = randomBytes(4 << 20);
+    await writeFile(bigPath, big);
+    const input = path.join(dir, "big.asc");
+    await protectedRing.encrypt(bigPath, input, { armor: true });
+    await decryptFile(input, path.join(dir, "big.out"), key);
+    expect((await readFile(path.join(dir, "big.out"))).equals(big)).toBe(true);
+  });
+
   it("decrypts with an unprotected RSA key", async () => {
     const input = await encrypted(rsaRing, "rsa.gpg", {});
     const rsaKey = await loadPgpKey(rsaRing.armoredSecretKey);
@@ -120,6 +133,25 @@ describe("decryptFile", () => {
     const input = path.join(dir, `tampered-${name}.gpg`);
     await writeFile(input, bytes);
     expect(await decryptionError(input)).toMatchObject({ code: "PGP_INTEGRITY_FAILED", message: /modified/ });
+  });
+
+  it("says when the file was modified near its start: binary, ZLIB", async () => {
+    // zlib fails there before its first output chunk. In a file of this size openpgp then stalled,
+    // and the worker exited without an answer, instead of reading on to its integrity check.
+    const longPath = path.join(dir, "long.txt");
+    await writeFile(longPath, [...openExportLines({ rows: 20_000, users: 2000, seed: 9 })].join(""));
+    const original = path.join(dir, "long.gpg");
+    await protectedRing.encrypt(longPath, original, { compress: true });
+    for (const at of [300, 1000, 3000]) {
+      const bytes = await readFile(original);
+      bytes[at] = (bytes[at] ?? 0) ^ 0x04;
+      const input = path.join(dir, `tampered-start-${at}.gpg`);
+      await writeFile(input, bytes);
+      expect(await decryptionError(input)).toMatchObject({
+        code: "PGP_INTEGRITY_FAILED",
+        message: /modified/,
+      });
+    }
   });
 });
 
