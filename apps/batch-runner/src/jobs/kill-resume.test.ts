@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -135,6 +135,7 @@ jobs:
       const ended = exited(child);
       if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
       await ended;
+      await groupDead(child.pid);
       expect(seen).toBeDefined();
       const [killed] = await state(name);
       expect(killed?.state).toBe("importing");
@@ -163,6 +164,7 @@ jobs:
     const ended = exited(child);
     if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
     await ended;
+    await groupDead(child.pid);
     const dir = join(root, "embedded");
     const read = async <T>(text: string) => {
       const database = await openDatabase({ kind: "pglite", dir });
@@ -194,6 +196,28 @@ jobs:
     }
   });
 });
+
+/**
+ * SIGKILL reaches the whole group at once, but the runner (the launcher's child) takes a moment to
+ * die after the launcher has: its memory is torn down first. Until then it still holds its
+ * database lock and connections. Waits until no process of the group is left but zombies.
+ */
+async function groupDead(pgid: number | undefined): Promise<void> {
+  if (pgid === undefined) return;
+  for (let attempt = 0; attempt < 500; attempt++) {
+    let alive = false;
+    for (const entry of await readdir("/proc").catch(() => [])) {
+      if (!/^\d+$/.test(entry)) continue;
+      const stat = await readFile(`/proc/${entry}/stat`, "utf8").catch(() => "");
+      // "pid (name) state ppid pgrp …": the fields follow the last ")", as the name may hold one.
+      const [state, , group] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (group === String(pgid) && state !== "Z") alive = true;
+    }
+    if (!alive) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`process group ${pgid} still has live processes 10 s after SIGKILL`);
+}
 
 /** The staging folder has a file's part folder: its rows are being written. */
 async function partsStarted(stagingDir: string): Promise<boolean> {
