@@ -7,40 +7,65 @@ import type { ConnectFileName } from "./name.ts";
 export const ZIP_INFLATION = 8;
 
 const MB = 1024 * 1024;
+const mb = (bytes: number) => `${Math.ceil(bytes / MB).toLocaleString("en-US")} MB`;
+
+/** Staging disk the parts of a file imported by user take: about its text (a zip's, inflated). */
+export function partsNeed(plaintextBytes: number, zip: boolean): number {
+  return plaintextBytes * (zip ? ZIP_INFLATION : 1);
+}
 
 /**
- * The most staging disk a file takes while it is imported. Encrypted, the download and the
- * plaintext are both there while it is decrypted. Imported by user (store sink), the parts hold
- * about the plaintext's size (more than the events' fields the mapping reads, never all) beside the
- * plaintext itself, and a zip's parts are the size of its inflated text.
+ * Staging disk a file takes before its plaintext is known. Encrypted, the download and at least as
+ * much plaintext are there while it is decrypted (GnuPG usually compresses, so the plaintext may be
+ * several times larger: checked again once it is known, see ensurePartsSpace). Not encrypted, the
+ * download is the plaintext, and a file imported by user adds its parts.
  */
-export function stagingNeed(size: number, file: ConnectFileName, byUser: boolean): number {
-  const decrypting = file.layers[0] === "pgp" ? size : 0;
-  const parts = byUser ? size * (file.layers.includes("zip") ? ZIP_INFLATION : 1) : 0;
-  return size + Math.max(decrypting, parts);
+export function downloadNeed(size: number, file: ConnectFileName, byUser: boolean): number {
+  if (file.layers[0] === "pgp") return 2 * size;
+  return size + (byUser ? partsNeed(size, file.layers.includes("zip")) : 0);
 }
 
 /**
  * Fails the file before its download when the staging folder cannot hold it: a disk that fills up
  * half-way ends in a bare ENOSPC, after minutes of work. The file is retried on the next run.
  */
-export async function ensureStagingSpace(
+export async function ensureDownloadSpace(
   stagingDir: string,
   remote: RemoteFile,
   file: ConnectFileName,
   byUser: boolean,
 ): Promise<void> {
   await mkdir(stagingDir, { recursive: true });
+  const need = downloadNeed(remote.size, file, byUser);
+  await ensureSpace(
+    stagingDir,
+    need,
+    `importing ${remote.name} (${mb(remote.size)}) takes up to ${mb(need)} there`,
+  );
+}
+
+/** The same once a decrypted plaintext is known, for the parts a file imported by user adds. */
+export async function ensurePartsSpace(
+  stagingDir: string,
+  remote: RemoteFile,
+  plaintextBytes: number,
+  zip: boolean,
+): Promise<void> {
+  const need = partsNeed(plaintextBytes, zip);
+  await ensureSpace(
+    stagingDir,
+    need,
+    `the parts of ${remote.name} (its plaintext is ${mb(plaintextBytes)}${zip ? ", zipped" : ""}) take about ${mb(need)} there`,
+  );
+}
+
+async function ensureSpace(stagingDir: string, need: number, what: string): Promise<void> {
   const disk = await statfs(stagingDir);
   const free = disk.bavail * disk.bsize;
-  const need = stagingNeed(remote.size, file, byUser);
   if (free >= need) return;
-  const mb = (bytes: number) => `${Math.ceil(bytes / MB).toLocaleString("en-US")} MB`;
   throw new BridgeError({
     code: "STAGING_DISK_FULL",
-    message:
-      `the staging folder ${stagingDir} has ${mb(free)} free, and importing ${remote.name} ` +
-      `(${mb(remote.size)}) takes up to ${mb(need)} there; free some space or move the staging folder`,
+    message: `the staging folder ${stagingDir} has ${mb(free)} free, and ${what}; free some space or move the staging folder`,
     details: { free, need },
   });
 }

@@ -5,7 +5,7 @@ import { type ConnectFileName, parseConnectFileName } from "../connect-files/nam
 import { PartFiles, type PartRecord, partCount } from "../connect-files/partition.ts";
 import { prepareConnectFile } from "../connect-files/prepare.ts";
 import { type EventChunk, readConnectEvents } from "../connect-files/read.ts";
-import { ensureStagingSpace, ZIP_INFLATION } from "../connect-files/staging-space.ts";
+import { ensureDownloadSpace, ensurePartsSpace, partsNeed } from "../connect-files/staging-space.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { ImportProgress } from "../logging/progress.ts";
 import type { PgpKey } from "../pgp/decrypt.ts";
@@ -210,7 +210,7 @@ async function importFile(
   logger.info("file started", { size: remote.size, ...checkpointOf(lease) });
   let prepared: Awaited<ReturnType<typeof prepareConnectFile>> | undefined;
   try {
-    await ensureStagingSpace(deps.stagingDir, remote, connect, sink.type === "store");
+    await ensureDownloadSpace(deps.stagingDir, remote, connect, sink.type === "store");
     prepared = await prepareConnectFile(deps.source, remote, connect, {
       stagingDir: deps.stagingDir,
       ...(deps.pgpKey === undefined ? {} : { pgpKey: deps.pgpKey }),
@@ -234,6 +234,11 @@ async function importFile(
           : Math.min(USER_READ_CHUNK, deps.chunkSize ?? USER_READ_CHUNK),
     });
     const signal = deps.signal === undefined ? lost.signal : AbortSignal.any([lost.signal, deps.signal]);
+    const plaintextBytes = (await stat(prepared.plaintextPath)).size;
+    // A decrypted file's size was not known before its download (GnuPG compresses).
+    if (sink.type === "store" && connect.layers[0] === "pgp") {
+      await ensurePartsSpace(deps.stagingDir, remote, plaintextBytes, prepared.zip);
+    }
     const writes: AsyncGenerator<ChunkWrite> =
       sink.type === "lytics"
         ? inLineOrder(sink, lines)
@@ -247,10 +252,7 @@ async function importFile(
               done: lease.partsDone,
               of:
                 lease.parts ??
-                partCount(
-                  (await stat(prepared.plaintextPath)).size * (prepared.zip ? ZIP_INFLATION : 1),
-                  deps.partBytes ?? DEFAULT_PART_BYTES,
-                ),
+                partCount(partsNeed(plaintextBytes, prepared.zip), deps.partBytes ?? DEFAULT_PART_BYTES),
             },
             signal,
           });
