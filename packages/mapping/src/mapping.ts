@@ -16,6 +16,7 @@
 
 import { BridgeError } from "@responsys-bridge/core";
 import { compileExpr, formatExpr } from "./compile.ts";
+import { eventTime } from "./event-time.ts";
 import type { EvalContext, Evaluator, ValueType } from "./functions.ts";
 import { lqlParseError } from "./lexer.ts";
 import { isTimed } from "./merge-rules.ts";
@@ -75,17 +76,32 @@ export interface Mapping {
   readonly reads: readonly string[];
 }
 
-/** The evaluation context of one event inside a mapping: the ISO form of its time is made once. */
+/**
+ * The evaluation context of one event inside a mapping: its time is read once, and only when an
+ * expression needs it (finding an event's identity usually does not), and its ISO form is made once.
+ */
 export class EventContext implements EvalContext {
+  private time: number | undefined;
   private isoText: string | undefined;
 
-  /** `iso`, when given, is the event's own canonical text of `ts`, so it is not printed again. */
+  /**
+   * `ts` is the event time when the caller has read it already (else it is read from `_ts` on
+   * first use); `iso`, when given, is the event's own canonical text of `ts`, so it is not
+   * printed again.
+   */
   constructor(
     readonly event: Readonly<Record<string, unknown>>,
-    readonly ts: number,
+    ts?: number,
     iso?: string,
   ) {
+    this.time = ts;
     this.isoText = iso;
+  }
+
+  /** Epoch ms of the event, NaN when it has no time; INVALID_EVENT_TIME for an unreadable `_ts`. */
+  get ts(): number {
+    if (this.time === undefined) this.time = eventTime(this.event);
+    return this.time;
   }
 
   /** The event time as ISO 8601, or undefined when the event has no time. */

@@ -293,4 +293,14 @@ describe("identityOf", () => {
     });
     expect(identityOf({ id: "", email: "not an email" }, mapping)).toBeUndefined();
   });
+
+  it("reads the event time only when an identity expression needs it", () => {
+    const undatable = { id: "u1", _ts: "yesterday-ish" };
+    // The identity needs no time, so a bad _ts is left for the fold to reject.
+    expect(identityOf(undatable, mapping)).toEqual({ field: "id", value: "u1" });
+    expect(failureCode(() => applyEvent({}, undatable, mapping))).toBe("INVALID_EVENT_TIME");
+    const byHour = parseMapping("SELECT hourofday() AS hour FROM events INTO user BY hour");
+    expect(identityOf({ _ts: "2026-03-01T09:15:00.000Z" }, byHour)).toEqual({ field: "hour", value: "9" });
+    expect(failureCode(() => identityOf(undatable, byHour))).toBe("INVALID_EVENT_TIME");
+  });
 });

@@ -91,7 +91,7 @@ export function mergeProfiles(a: Profile, b: Profile, mapping: Mapping): Profile
   return out;
 }
 
-function contextOf(event: Readonly<Record<string, unknown>>): EventContext {
+function assertEvent(event: unknown): asserts event is Readonly<Record<string, unknown>> {
   if (typeof event !== "object" || event === null || Array.isArray(event)) {
     throw new BridgeError({
       code: "INVALID_EVENT",
@@ -99,6 +99,10 @@ function contextOf(event: Readonly<Record<string, unknown>>): EventContext {
       retryable: false,
     });
   }
+}
+
+function contextOf(event: Readonly<Record<string, unknown>>): EventContext {
+  assertEvent(event);
   // Events usually carry their time in the canonical form: read it by hand and keep the text.
   const raw = event._ts;
   if (typeof raw === "string") {
@@ -106,6 +110,12 @@ function contextOf(event: Readonly<Record<string, unknown>>): EventContext {
     if (ms !== undefined) return new EventContext(event, ms, raw);
   }
   return new EventContext(event, eventTime(event));
+}
+
+/** A context whose time is read only if an expression asks for it. */
+function lazyContextOf(event: Readonly<Record<string, unknown>>): EventContext {
+  assertEvent(event);
+  return new EventContext(event);
 }
 
 function applies(plan: FieldPlan, ctx: EventContext): boolean {
@@ -196,7 +206,7 @@ export function identityOf(
   event: Readonly<Record<string, unknown>>,
   mapping: Mapping,
 ): { readonly field: string; readonly value: string } | undefined {
-  const ctx = contextOf(event);
+  const ctx = lazyContextOf(event);
   for (const plan of compiledMapping(mapping).identities) {
     if (!applies(plan, ctx)) continue;
     const value = plan.share(ctx);
