@@ -94,7 +94,7 @@ function deps(env: Env, overrides: Partial<ImportJobDeps> = {}): ImportJobDeps {
 
 /** The sink with each write of one stage wrapped: rows (event batches) or profiles (parts). */
 function wrapWrites(sink: UserSink, stage: string, wrap: (write: ChunkWrite) => ChunkWrite): UserSink {
-  if (stage !== "rows") return { ...sink, preparePart: (part) => wrap(sink.preparePart(part)) };
+  if (stage !== "rows") return { ...sink, preparePart: async (part) => wrap(await sink.preparePart(part)) };
   return {
     ...sink,
     startRows: (file) => {

@@ -6,6 +6,7 @@ import { PartFiles, type PartRecord, partCount } from "../connect-files/partitio
 import { prepareConnectFile } from "../connect-files/prepare.ts";
 import { type EventChunk, readConnectEvents } from "../connect-files/read.ts";
 import { ensureDownloadSpace, ensurePartsSpace, partsNeed } from "../connect-files/staging-space.ts";
+import { eventLoopTurn } from "../event-loop.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { ImportProgress } from "../logging/progress.ts";
 import type { PgpKey } from "../pgp/decrypt.ts";
@@ -367,6 +368,10 @@ async function* byUser(
     for await (const chunk of lines) {
       signal.throwIfAborted();
       batch.add(chunk, keep);
+      // The reader's chunks mostly come from bytes already read, without a turn of the event loop
+      // between them: the write in flight (PostgreSQL's replies) would wait until the whole batch
+      // is read, and the server would sit idle meanwhile.
+      await eventLoopTurn();
       if (batch.rows < options.batchRows) continue;
       const write = batch.finish();
       batch = sink.startRows(file);
@@ -377,7 +382,7 @@ async function* byUser(
     partFiles.finish();
     for (let index = parts.done; index < parts.of; index++) {
       signal.throwIfAborted();
-      yield sink.preparePart({ index, of: parts.of, users: partFiles.read(index) });
+      yield await sink.preparePart({ index, of: parts.of, users: partFiles.read(index) });
     }
   } finally {
     partFiles.remove();

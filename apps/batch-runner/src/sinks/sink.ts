@@ -77,8 +77,11 @@ export interface UserSink extends SinkBase {
   readonly type: "store";
   /** A new batch of the file's rows, in line order. */
   startRows(file: UserFile): RowBatch;
-  /** The CPU part of writing a part's profiles (mapping), done ahead like LineSink.prepare. */
-  preparePart(part: PartInput): ChunkWrite;
+  /**
+   * The CPU part of writing a part's profiles (mapping), done ahead like LineSink.prepare. It gives
+   * the event loop a turn every few milliseconds, so the write in flight keeps going meanwhile.
+   */
+  preparePart(part: PartInput): Promise<ChunkWrite>;
 }
 
 /** A prepared chunk or part, written under a lease. */

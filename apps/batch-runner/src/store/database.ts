@@ -50,8 +50,17 @@ export interface Database {
   readonly kind: "pglite" | "postgres";
   readonly db: RunnerDrizzle;
   query<T>(text: string, params?: unknown[]): Promise<T[]>;
-  transaction<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T>;
+  transaction<T>(work: (tx: SqlTransaction) => Promise<T>, options?: TransactionOptions): Promise<T>;
   close(): Promise<void>;
+}
+
+export interface TransactionOptions {
+  /**
+   * PostgreSQL: COMMIT does not wait for the WAL flush (`synchronous_commit` off for this
+   * transaction). Safe only where a commit the server forgets in a crash is redone from an earlier
+   * checkpoint.
+   */
+  readonly asynchronousCommit?: boolean;
 }
 
 /** Opens PGlite (a directory) or PostgreSQL (a URL) and applies pending migrations. */
@@ -205,14 +214,20 @@ async function openPostgres(url: string): Promise<Database> {
     });
   }
   const db: RunnerDrizzle = drizzlePostgres()({ client: pool, schema: storeSchema });
+  const staged = new WeakSet<pg.PoolClient>();
   return {
     kind: "postgres",
     db,
     query: async <T>(text: string, params?: unknown[]) => rowsOf<T>(await pool.query(text, params)),
-    transaction: async (work) => {
+    transaction: async (work, options) => {
       const client = await pool.connect();
+      // Whether this transaction made the session's profile stage (undone if it rolls back).
+      let stageMade = false;
       try {
-        await client.query("BEGIN");
+        // One round trip: each one waits for a turn of the runner's busy event loop.
+        await client.query(
+          options?.asynchronousCommit === true ? "BEGIN; SET LOCAL synchronous_commit TO OFF" : "BEGIN",
+        );
         const tx: SqlTransaction = {
           query: async <T>(text: string, params?: unknown[]) => rowsOf<T>(await client.query(text, params)),
           copyEvents: async (rows) => {
@@ -228,14 +243,18 @@ async function openPostgres(url: string): Promise<Database> {
           },
           upsertProfiles: async (rows, at) => {
             if (rows.length === 0) return;
-            // A pooled connection may be new to us: the stage is per session.
-            await client.query(CREATE_PROFILE_STAGE);
+            // The stage is per session, made once per pooled connection.
+            if (!staged.has(client)) {
+              await client.query(CREATE_PROFILE_STAGE);
+              stageMade = true;
+            }
             await copyInto(client, "profile_stage (key, profile)", profileCopyRows(rows));
             await client.query(UPSERT_STAGED_PROFILES, [at]);
           },
         };
         const result = await work(tx);
         await client.query("COMMIT");
+        if (stageMade) staged.add(client);
         return result;
       } catch (error) {
         await client.query("ROLLBACK").catch(() => {});

@@ -215,4 +215,36 @@ describe("several runners on one PostgreSQL database", () => {
     );
     expect(rows).toEqual([{ data, profile_key: null }]);
   });
+
+  it("commits without the WAL flush only when asked, and keeps the profile stage across rolled-back work", async () => {
+    // The test server turns synchronous_commit off for speed; new sessions of this role get it on.
+    const admin = await runner();
+    await admin.query("ALTER ROLE CURRENT_USER SET synchronous_commit = on");
+    const database = await runner().finally(() =>
+      admin.query("ALTER ROLE CURRENT_USER RESET synchronous_commit"),
+    );
+    const setting = (tx: { query: Database["query"] }) =>
+      tx.query<{ synchronous_commit: string }>("SHOW synchronous_commit");
+    expect(await database.transaction(setting)).toEqual([{ synchronous_commit: "on" }]);
+    expect(await database.transaction(setting, { asynchronousCommit: true })).toEqual([
+      { synchronous_commit: "off" },
+    ]);
+    // The setting is the transaction's own: the connection goes back to the pool as it was.
+    expect(await database.query("SHOW synchronous_commit")).toEqual([{ synchronous_commit: "on" }]);
+
+    const profile = (n: number) => ({ key: "stage:1", profile: JSON.stringify({ n }) });
+    // The first upsert of a connection makes its stage; this transaction then fails, so the stage
+    // is rolled back with it and must be made again.
+    await expect(
+      database.transaction(async (tx) => {
+        await tx.upsertProfiles([profile(1)], T0);
+        throw new Error("abandoned");
+      }),
+    ).rejects.toThrow("abandoned");
+    for (const n of [2, 3]) await database.transaction((tx) => tx.upsertProfiles([profile(n)], T0));
+    const rows = await database.query<{ profile: unknown }>("SELECT profile FROM profiles WHERE key = $1", [
+      "stage:1",
+    ]);
+    expect(rows.map((row) => row.profile)).toEqual([JSON.stringify({ n: 3 })]);
+  });
 });
