@@ -171,10 +171,13 @@ export function createStoreSink(options: StoreSinkOptions): UserSink {
           const stored = await tx.loadProfiles(keys);
           const updated: ProfileRow[] = [];
           for (const key of keys) {
-            const share = shares.get(key) ?? {};
+            const share = shares.get(key) ?? "{}";
             const old = stored.get(key);
-            const profile = old === undefined ? share : mapper.merge(storedProfile(old), share);
-            updated.push({ key, profile: JSON.stringify(profile) });
+            const profile =
+              old === undefined
+                ? share
+                : JSON.stringify(mapper.merge(storedProfile(old), storedProfile(share)));
+            updated.push({ key, profile });
           }
           await tx.upsertProfiles(updated, now());
         },
@@ -200,15 +203,21 @@ export function createStoreSink(options: StoreSinkOptions): UserSink {
 const FOLD_SLICE_MS = 4;
 
 /**
- * Folds each user's events of the part at once. An event the mapping cannot read is a bad row, not
- * a failed file: its group is folded again one event at a time to find it.
+ * Folds each user's events of the part at once, into the share's JSON text. An event the mapping
+ * cannot read is a bad row, not a failed file: its group is folded again one event at a time to
+ * find it.
+ *
+ * Shares are kept as text until the transaction: it is what the upsert writes, and a part's shares
+ * outlive a few young-generation collections, so they are promoted; one string each is half the
+ * bytes of the profile objects, and no pointers for the collector to follow. Only a user with a
+ * stored profile has the text parsed again, to merge.
  */
 async function mapPart(
   mapper: ProfileMapper,
   users: Map<string, PartEvents>,
-): Promise<{ shares: Map<string, Profile>; failed: Rejected[] }> {
+): Promise<{ shares: Map<string, string>; failed: Rejected[] }> {
   const failed: Rejected[] = [];
-  const shares = new Map<string, Profile>();
+  const shares = new Map<string, string>();
   let sliceStart = performance.now();
   let folded = 0;
   for (const [key, group] of users) {
@@ -220,7 +229,7 @@ async function mapPart(
     const share = foldGroup(mapper, group, (item, error) =>
       failed.push({ line: item.line, reason: mappingRejection(error) }),
     );
-    if (share !== undefined) shares.set(key, share);
+    if (share !== undefined) shares.set(key, JSON.stringify(share));
   }
   failed.sort((a, b) => a.line - b.line);
   return { shares, failed };
