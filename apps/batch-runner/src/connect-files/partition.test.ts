@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { PartFiles, type PartRecord, partCount, partOfKey } from "./partition.ts";
+import { PartFiles, type PartRecord, partBufferBytes, partCount, partOfKey } from "./partition.ts";
 
 describe("part files", () => {
   let root: string;
@@ -13,40 +13,45 @@ describe("part files", () => {
     await rm(root, { recursive: true, force: true });
   });
 
-  it("keeps every event of a user in one part, in the order added, whatever its key or size", () => {
-    const keys = [
-      "rs_user_id:1",
-      'email:a"b@x.com',
-      "email:tab\there",
-      "email:é@ü.de",
-      "rs_user_id:\\N",
-      "k:😀",
-    ];
-    const big = JSON.stringify({ note: "x".repeat(300_000) });
-    const records: PartRecord[] = [];
-    for (let line = 2; line < 2_000; line++) {
-      const key = keys[line % keys.length] ?? "";
-      const json = line === 500 ? big : JSON.stringify({ line, text: `row ${line}\n\t"é"` });
-      records.push({ line, key, json });
-    }
-    const parts = new PartFiles(join(root, "p"), 4, 0);
-    for (const record of records) parts.add(record);
-    parts.finish();
-
-    const seen = new Map<string, Array<{ line: number; json: string }>>();
-    for (let index = 0; index < 4; index++) {
-      for (const [key, events] of parts.read(index)) {
-        expect(seen.has(key)).toBe(false);
-        expect(partOfKey(key, 4)).toBe(index);
-        seen.set(key, events);
+  // 4 parts write through 64 KiB buffers, 600 parts through 4 KiB ones (see partBufferBytes).
+  it.each([4, 600])(
+    "keeps every event of a user in one part, in the order added, whatever its key or size (%i parts)",
+    (partTotal) => {
+      const keys = [
+        "rs_user_id:1",
+        'email:a"b@x.com',
+        "email:tab\there",
+        "email:é@ü.de",
+        "rs_user_id:\\N",
+        "k:😀",
+      ];
+      const big = JSON.stringify({ note: "x".repeat(300_000) });
+      const records: PartRecord[] = [];
+      for (let line = 2; line < 2_000; line++) {
+        const key = keys[line % keys.length] ?? "";
+        const text = line % 97 === 0 ? "y".repeat(1_200 + line) : `row ${line}\n\t"é"`;
+        const json = line === 500 ? big : JSON.stringify({ line, text });
+        records.push({ line, key, json });
       }
-    }
-    for (const key of keys) {
-      const expected = records.filter((r) => r.key === key).map(({ line, json }) => ({ line, json }));
-      expect(seen.get(key)).toEqual(expected);
-    }
-    parts.remove();
-  });
+      const parts = new PartFiles(join(root, "p"), partTotal, 0);
+      for (const record of records) parts.add(record);
+      parts.finish();
+
+      const seen = new Map<string, Array<{ line: number; json: string }>>();
+      for (let index = 0; index < partTotal; index++) {
+        for (const [key, events] of parts.read(index)) {
+          expect(seen.has(key)).toBe(false);
+          expect(partOfKey(key, partTotal)).toBe(index);
+          seen.set(key, events);
+        }
+      }
+      for (const key of keys) {
+        const expected = records.filter((r) => r.key === key).map(({ line, json }) => ({ line, json }));
+        expect(seen.get(key)).toEqual(expected);
+      }
+      parts.remove();
+    },
+  );
 
   it("drops records of parts already committed, and removes its folder", async () => {
     const dir = join(root, "p");
@@ -60,6 +65,15 @@ describe("part files", () => {
     expect(await readdir(dir)).toEqual(["part-2"]);
     parts.remove();
     await expect(readdir(dir)).rejects.toMatchObject({ code: "ENOENT" });
+  });
+
+  it("shares about 1 MiB of write buffers among the parts, 4 to 64 KiB each", () => {
+    expect(partBufferBytes(1)).toBe(64 * 1024);
+    expect(partBufferBytes(16)).toBe(64 * 1024);
+    expect(partBufferBytes(140)).toBe(7 * 1024);
+    expect(partBufferBytes(4096)).toBe(4 * 1024);
+    for (const parts of [17, 100, 140, 255])
+      expect(partBufferBytes(parts) * parts).toBeLessThanOrEqual(1024 * 1024);
   });
 
   it("sizes parts from the plaintext and spreads keys evenly", () => {

@@ -24,10 +24,6 @@ const DEFAULT_STORE_BATCH_ROWS = 5_000;
 // third of the CPU with chunks of 2,500).
 const USER_READ_CHUNK = 256;
 export const DEFAULT_LEASE_TTL_MS = 5 * 60_000;
-// A file imported by user is cut into parts of about this much plaintext; a part and the next one
-// are held in memory while they are mapped and written (in the bench's file: ~7,000 events of ~700
-// users per part, ~140 parts).
-export const DEFAULT_PART_BYTES = 1024 * 1024;
 
 export interface ImportJobDeps {
   job: Pick<ResolvedJob, "id" | "accountIds" | "delimiter" | "authorization">;
@@ -253,7 +249,7 @@ async function importFile(
               done: lease.partsDone,
               of:
                 lease.parts ??
-                partCount(partsNeed(plaintextBytes, prepared.zip), deps.partBytes ?? DEFAULT_PART_BYTES),
+                partCount(partsNeed(plaintextBytes, prepared.zip), deps.partBytes ?? sink.partBytes),
             },
             signal,
           });

@@ -75,6 +75,8 @@ export interface LineSink extends SinkBase {
  */
 export interface UserSink extends SinkBase {
   readonly type: "store";
+  /** About how much plaintext goes into one part (a part and the next are held in memory). */
+  readonly partBytes: number;
   /** A new batch of the file's rows, in line order. */
   startRows(file: UserFile): RowBatch;
   /**
