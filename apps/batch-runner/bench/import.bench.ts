@@ -111,14 +111,35 @@ function profileFlags(variant: string): string[] {
     : ["--cpu-prof", `--cpu-prof-dir=${path.resolve(dir, variant)}`];
 }
 
+/**
+ * BENCH_NODE_FLAGS="--trace-gc-nvp …" adds node or V8 flags to each measured process; what the
+ * process prints is then kept in .bench/<variant>.out (a GC trace goes to standard output).
+ */
+function extraFlags(): string[] {
+  return (process.env.BENCH_NODE_FLAGS ?? "").split(" ").filter((flag) => flag !== "");
+}
+
 async function measure(variant: string, spec: MeasureSpec): Promise<Measured> {
   await rm(spec.stagingDir, { recursive: true, force: true });
   // Started as `batch-runner` starts the runner: the same V8 flags and environment.
   const child = await timed(
     process.execPath,
-    [...runnerNodeFlags(), ...profileFlags(variant), "--import", "tsx", MEASURE_SCRIPT, JSON.stringify(spec)],
+    [
+      ...runnerNodeFlags(),
+      ...profileFlags(variant),
+      ...extraFlags(),
+      "--import",
+      "tsx",
+      MEASURE_SCRIPT,
+      JSON.stringify(spec),
+    ],
     runnerEnv(),
   );
+  if (extraFlags().length > 0) {
+    const out = path.join(BENCH_DIR, `${variant}.out`);
+    await writeFile(out, child.stdout);
+    console.error(`${variant}: the measured process's output is in ${out}`);
+  }
   const line = child.stdout.split("\n").find((text) => text.startsWith("RESULT "));
   if (line === undefined) throw new Error(`${variant}: no result\n${child.stdout}\n${child.stderr}`);
   const result = JSON.parse(line.slice("RESULT ".length)) as MeasureResult;
