@@ -39,13 +39,14 @@ export function partOfKey(key: string, parts: number): number {
   return (hash >>> 0) % parts;
 }
 
-// Each part's records are encoded into one reused buffer of this size, written out when full: few
-// writes, no string joins, and no new buffers (fresh external memory makes V8 collect early).
-// The write buffers of all parts together. Measured on the bench's import (140 parts): with 16 KiB
-// or more per part (2.2 MB or more in all) ~480 MB of short-lived objects outlived two young
-// collections and were promoted, costing ~1.5 s of GC and ~2 s of the rows phase; with 12 KiB
-// or less, 28 MB. 36 parts of 64 KiB behaved like 140 of 16 KiB, and 18 of 64 KiB like 140 of
-// 8 KiB: the total is what matters. Why is not understood; a cache effect is the likeliest guess.
+// Each part's records are encoded into one reused buffer, written out when full: few writes, no
+// string joins, and no new buffers (fresh external memory makes V8 collect early).
+// BUFFERS_BYTES is what all parts' buffers take together. Measured on the bench's import (140
+// parts): with 16 KiB or more per part (2.2 MB or more in all) ~480 MB of short-lived objects
+// outlived two young collections and were promoted, costing ~1.5 s of GC and ~2 s of the rows
+// phase; with 12 KiB or less, 28 MB. 36 parts of 64 KiB behaved like 140 of 16 KiB, and 18 of
+// 64 KiB like 140 of 8 KiB: the total is what matters. Why is not understood; a cache effect is
+// the likeliest guess.
 const BUFFERS_BYTES = 1024 * 1024;
 const MIN_BUFFER_BYTES = 4 * 1024;
 const MAX_BUFFER_BYTES = 64 * 1024;
