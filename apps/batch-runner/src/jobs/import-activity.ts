@@ -1,4 +1,5 @@
 import { stat } from "node:fs/promises";
+import { setImmediate } from "node:timers/promises";
 import { BridgeError, toBridgeError } from "@responsys-bridge/core";
 import type { ResolvedJob } from "../config/load.ts";
 import { type ConnectFileName, parseConnectFileName } from "../connect-files/name.ts";
@@ -6,7 +7,6 @@ import { PartFiles, type PartRecord, partCount } from "../connect-files/partitio
 import { prepareConnectFile } from "../connect-files/prepare.ts";
 import { type EventChunk, readConnectEvents } from "../connect-files/read.ts";
 import { ensureDownloadSpace, ensurePartsSpace, partsNeed } from "../connect-files/staging-space.ts";
-import { eventLoopTurn } from "../event-loop.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { ImportProgress } from "../logging/progress.ts";
 import type { PgpKey } from "../pgp/decrypt.ts";
@@ -366,8 +366,8 @@ async function* byUser(
       batch.add(chunk, keep);
       // The reader's chunks mostly come from bytes already read, without a turn of the event loop
       // between them: the write in flight (PostgreSQL's replies) would wait until the whole batch
-      // is read, and the server would sit idle meanwhile.
-      await eventLoopTurn();
+      // is read, and the server would sit idle meanwhile. I/O callbacks run before setImmediate's.
+      await setImmediate();
       if (batch.rows < options.batchRows) continue;
       const write = batch.finish();
       batch = sink.startRows(file);

@@ -1,6 +1,6 @@
+import { setImmediate } from "node:timers/promises";
 import { isBridgeError } from "@responsys-bridge/core";
 import type { PartEvents } from "../connect-files/partition.ts";
-import { eventLoopTurn } from "../event-loop.ts";
 import { BufferPool, CopyRows } from "../store/copy-rows.ts";
 import {
   type Database,
@@ -232,7 +232,7 @@ async function mapPart(
   for (const [key, group] of users) {
     // The clock is read every few users only: a user's fold takes ~50 µs.
     if (++folded % 16 === 0 && performance.now() - sliceStart >= FOLD_SLICE_MS) {
-      await eventLoopTurn();
+      await setImmediate();
       sliceStart = performance.now();
     }
     const share = foldGroup(mapper, group, (item, error) =>
