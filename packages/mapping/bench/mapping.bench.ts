@@ -1,10 +1,15 @@
 // npm run bench [-- --json] [-- --forks N]: events per second through the default responsys_events
 // mapping on one core.
 //
-// Headline (`value`): the grouped path, as a sink folds a chunk: identityOf for every event,
-// events grouped per user, then one applyEvents per user. The notes add the one-by-one path
-// (identityOf, then applyEvent on the user's current profile for every event), which must copy
-// the profile and each counted map per event to stay pure, so it is several times slower.
+// Headline (`value`): the path of the batch runner's store sink. identityOf for every event in file
+// order, as rows arrive; events grouped per user; then one applyEvents per user over that user's
+// events laid out side by side in memory, as the sink has them: it parses a user's events from its
+// part file together, just before folding them. The notes add two other paths over the same events:
+// - scattered: the same steps over one array in file order, so the fold visits each user's events
+//   across the whole array and nearly every event and each of its strings is a cache miss. It is the
+//   worst case for the CPU caches (~1.5x slower here), and was the headline until December 2026;
+// - one by one (identityOf, then applyEvent on the user's current profile for every event), which
+//   must copy the profile and each counted map per event to stay pure, so it is several times slower.
 //
 // Baseline, same process and same events: a hand-written loop that copies each user's profile and
 // sets three fields, the cheapest possible "mapping"; `ratio` = value / baseline.
@@ -25,7 +30,7 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { applyEvent, applyEvents, defaultResponsysMapping, identityOf, type Profile } from "../src/index.ts";
-import { eventMix } from "../test/fixtures/event-mix.ts";
+import { eventMix, type MixedEvent } from "../test/fixtures/event-mix.ts";
 
 const EVENTS = 200_000;
 const USERS = 20_000;
@@ -37,7 +42,36 @@ const FORK_FLAG = "--measure-fork";
 const ONE_BY_ONE_FLAG = "--one-by-one";
 
 // Only a measuring process needs the events.
-const events = process.argv.includes(FORK_FLAG) ? eventMix(EVENTS, USERS, 42) : [];
+const events: MixedEvent[] = process.argv.includes(FORK_FLAG) ? eventMix(EVENTS, USERS, 42) : [];
+const laidOut = laidOutByUser(events);
+
+/** The events by user (identityOf), each user's in file order. */
+function groupByUser(list: readonly MixedEvent[]): Map<string, MixedEvent[]> {
+  const byUser = new Map<string, MixedEvent[]>();
+  for (const event of list) {
+    const identity = identityOf(event, defaultResponsysMapping);
+    if (identity === undefined) continue;
+    const group = byUser.get(identity.value);
+    if (group === undefined) byUser.set(identity.value, [event]);
+    else group.push(event);
+  }
+  return byUser;
+}
+
+/**
+ * Each user's events as fresh objects, made user after user so that they lie together in memory,
+ * as JSON.parse leaves them when the store sink reads a user's events from its part.
+ */
+function laidOutByUser(list: readonly MixedEvent[]): Map<string, MixedEvent[]> {
+  const out = new Map<string, MixedEvent[]>();
+  for (const [key, group] of groupByUser(list)) {
+    out.set(
+      key,
+      group.map((event) => JSON.parse(JSON.stringify(event)) as MixedEvent),
+    );
+  }
+  return out;
+}
 
 interface Timing {
   cpuRate: number;
@@ -84,20 +118,19 @@ function runMapping(): number {
   return profiles.size;
 }
 
-// The same events folded per user with applyEvents, as a sink can when it groups a chunk by user.
-function runGrouped(): number {
-  const byUser = new Map<string, Record<string, string>[]>();
-  for (const event of events) {
-    const identity = identityOf(event, defaultResponsysMapping);
-    if (identity === undefined) continue;
-    const list = byUser.get(identity.value);
-    if (list === undefined) byUser.set(identity.value, [event]);
-    else list.push(event);
-  }
+/** identityOf per event in file order, the events grouped per user, one applyEvents per user. */
+function runGrouped(foldInput: (key: string, list: MixedEvent[]) => MixedEvent[]): number {
   const profiles = new Map<string, Profile>();
-  for (const [key, list] of byUser) profiles.set(key, applyEvents({}, list, defaultResponsysMapping));
+  for (const [key, list] of groupByUser(events)) {
+    profiles.set(key, applyEvents({}, foldInput(key, list), defaultResponsysMapping));
+  }
   return profiles.size;
 }
+
+/** The store sink's path: each user's events folded from where they lie together. */
+const runAsSink = () => runGrouped((key, list) => laidOut.get(key) ?? list);
+/** The events folded where they lie in the file-order array. */
+const runScattered = () => runGrouped((_key, list) => list);
 
 function runBaseline(): number {
   const profiles = new Map<string, Record<string, unknown>>();
@@ -120,6 +153,7 @@ function best(run: () => number, rounds: number): Timing {
 
 interface ForkResult {
   grouped: Timing;
+  scattered: Timing;
   /** Measured by the first process only: it is a note, and slow. */
   oneByOne: Timing | undefined;
   baseline: Timing;
@@ -127,7 +161,8 @@ interface ForkResult {
 
 function measureHere(): ForkResult {
   return {
-    grouped: best(runGrouped, ROUNDS),
+    grouped: best(runAsSink, ROUNDS),
+    scattered: best(runScattered, ROUNDS),
     oneByOne: process.argv.includes(ONE_BY_ONE_FLAG) ? best(runMapping, ONE_BY_ONE_ROUNDS) : undefined,
     baseline: best(runBaseline, ROUNDS),
   };
@@ -173,6 +208,7 @@ if (process.argv.includes(FORK_FLAG)) {
     forks.push(measureInFork(fork === 0));
   }
   const grouped = median(forks.map((fork) => fork.grouped.cpuRate));
+  const scattered = median(forks.map((fork) => fork.scattered.cpuRate));
   const oneByOne = forks[0]?.oneByOne?.cpuRate ?? 0;
   const baseline = median(forks.map((fork) => fork.baseline.cpuRate));
   const groupedWall = median(forks.map((fork) => fork.grouped.wallRate));
@@ -187,7 +223,8 @@ if (process.argv.includes(FORK_FLAG)) {
       `default responsys_events mapping (${defaultResponsysMapping.fields.length} fields), ${fmt(EVENTS)} events over ${fmt(USERS)} users, ` +
       `CPU time, median over ${count} processes of the best of ${ROUNDS} rounds${collector() === undefined ? "" : ", heap collected before each round"}${singleThreadedGc() ? ", single-threaded GC" : ""}; ` +
       `each process: ${forks.map((fork) => fmt(fork.grouped.cpuRate)).join(", ")}; ` +
-      "value: identityOf per event, events grouped per user, one applyEvents per user; " +
+      "value: identityOf per event in file order, events grouped per user, one applyEvents per user over its events laid out together (as the store sink parses them from its part); " +
+      `scattered (each user's events folded where they lie in the file-order array): ${fmt(scattered)} events/s, each process: ${forks.map((fork) => fmt(fork.scattered.cpuRate)).join(", ")}; ` +
       `one applyEvent per event instead (first process, best of ${ONE_BY_ONE_ROUNDS}): ${fmt(oneByOne)} events/s; ` +
       `wall clock ${fmt(groupedWall)} grouped events/s; ` +
       "baseline: hand-written profile copy loop",
