@@ -4,6 +4,7 @@ import { BridgeError } from "@responsys-bridge/core";
 import { decryptFile, type PgpKey } from "../pgp/decrypt.ts";
 import type { FileSource, RemoteFile } from "../sftp/source.ts";
 import type { ConnectFileName } from "./name.ts";
+import { plaintextAllowance } from "./staging-space.ts";
 
 export interface PreparedFile {
   /** The local plaintext: text, or a zip that readConnectEvents inflates. */
@@ -15,6 +16,8 @@ export interface PreparedFile {
 
 export interface PrepareOptions {
   stagingDir: string;
+  /** The file is imported by user: its parts will need about as much staging space as its plaintext. */
+  byUser?: boolean;
   pgpKey?: PgpKey;
   onProgress?: (phase: "download" | "decrypt", bytes: number, total: number) => void;
   signal?: AbortSignal;
@@ -59,6 +62,7 @@ export async function prepareConnectFile(
   }
   try {
     await decryptFile(downloadPath, plaintextPath, options.pgpKey, {
+      maxPlaintextBytes: await plaintextAllowance(options.stagingDir, options.byUser ?? false),
       onProgress: (bytes) => options.onProgress?.("decrypt", bytes, remote.size),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     });

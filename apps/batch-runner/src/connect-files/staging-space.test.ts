@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { type ConnectFileName, parseConnectFileName } from "./name.ts";
-import { downloadNeed, partsNeed } from "./staging-space.ts";
+import { allowanceOf, downloadNeed, partsNeed } from "./staging-space.ts";
 
 function named(name: string): ConnectFileName {
   const parsed = parseConnectFileName(name);
@@ -26,5 +26,10 @@ describe("staging need", () => {
   it("once decrypted: the parts, by the plaintext's size", () => {
     expect(partsNeed(145 * MB, false) / MB).toBe(145);
     expect(partsNeed(20 * MB, true) / MB).toBe(160);
+  });
+
+  it("a decryption may fill nine tenths of the free space, half that when parts follow", () => {
+    expect(allowanceOf(1000 * MB, false) / MB).toBe(900);
+    expect(allowanceOf(1000 * MB, true) / MB).toBe(450);
   });
 });

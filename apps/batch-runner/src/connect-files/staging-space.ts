@@ -59,6 +59,25 @@ export async function ensurePartsSpace(
   );
 }
 
+// What a decryption may fill of the free staging space: never all of it, as other files, a
+// database or the system may share the disk.
+const PLAINTEXT_SHARE = 0.9;
+
+/**
+ * The most plaintext a decryption may write into the staging folder now: nine tenths of its free
+ * space, and half that for a file imported by user, whose parts take as much again. GnuPG
+ * compresses, so a file's plaintext is unknown until it is decrypted, and a decompression bomb
+ * would otherwise fill the disk.
+ */
+export async function plaintextAllowance(stagingDir: string, byUser: boolean): Promise<number> {
+  const disk = await statfs(stagingDir);
+  return allowanceOf(disk.bavail * disk.bsize, byUser);
+}
+
+export function allowanceOf(freeBytes: number, byUser: boolean): number {
+  return Math.floor((freeBytes * PLAINTEXT_SHARE) / (byUser ? 2 : 1));
+}
+
 async function ensureSpace(stagingDir: string, need: number, what: string): Promise<void> {
   const disk = await statfs(stagingDir);
   const free = disk.bavail * disk.bsize;

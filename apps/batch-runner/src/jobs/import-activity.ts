@@ -210,6 +210,7 @@ async function importFile(
     await ensureDownloadSpace(deps.stagingDir, remote, connect, sink.type === "store");
     prepared = await prepareConnectFile(deps.source, remote, connect, {
       stagingDir: deps.stagingDir,
+      byUser: sink.type === "store",
       ...(deps.pgpKey === undefined ? {} : { pgpKey: deps.pgpKey }),
       // A shutdown stops a download or decryption at once: nothing of the file is committed yet.
       signal: deps.signal === undefined ? lost.signal : AbortSignal.any([lost.signal, deps.signal]),

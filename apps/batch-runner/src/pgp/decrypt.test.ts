@@ -155,6 +155,39 @@ describe("decryptFile", () => {
   });
 });
 
+describe("decryptFile with a plaintext limit", () => {
+  it("stops a file that inflates past the limit, deletes its output, and says why", async () => {
+    // 32 MiB of one byte: GnuPG compresses it to ~30 KB, a small decompression bomb.
+    const bombPath = path.join(dir, "bomb.txt");
+    await writeFile(bombPath, Buffer.alloc(32 << 20, 0x61));
+    const input = path.join(dir, "bomb.gpg");
+    await protectedRing.encrypt(bombPath, input, { compress: true });
+    expect((await readFile(input)).length).toBeLessThan(1 << 20);
+    const output = `${input}.out`;
+    const error = await decryptFile(input, output, key, { maxPlaintextBytes: 4 << 20 }).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(error).toMatchObject({
+      code: "STAGING_DISK_FULL",
+      message: /grows past 4 MB.*decompression bomb/,
+      details: { maxPlaintextBytes: 4 << 20 },
+    });
+    expect(existsSync(output)).toBe(false);
+  });
+
+  it("decrypts a file whose plaintext is exactly the limit", async () => {
+    const input = await encrypted(protectedRing, "limit.gpg", { compress: true });
+    const output = path.join(dir, "limit.out");
+    await decryptFile(input, output, key, { maxPlaintextBytes: plaintext.length });
+    expect((await readFile(output)).equals(plaintext)).toBe(true);
+    await expect(
+      decryptFile(input, output, key, { maxPlaintextBytes: plaintext.length - 1 }),
+    ).rejects.toMatchObject({ code: "STAGING_DISK_FULL" });
+    expect(existsSync(output)).toBe(false);
+  });
+});
+
 describe("loadPgpKey", () => {
   it("refuses a wrong passphrase", async () => {
     await expect(loadPgpKey(protectedRing.armoredSecretKey, "wrong")).rejects.toMatchObject({

@@ -28,6 +28,11 @@ export interface DecryptOptions {
   onProgress?: (bytesRead: number) => void;
   /** Stops the decryption; the partial output is deleted and the signal's reason is thrown. */
   signal?: AbortSignal;
+  /**
+   * The most plaintext to write (GnuPG compresses, so a small file can inflate a lot); beyond it
+   * the decryption stops with STAGING_DISK_FULL and the partial output is deleted.
+   */
+  maxPlaintextBytes?: number;
 }
 
 /**
@@ -57,6 +62,7 @@ export async function decryptFile(
         inputPath,
         outputPath,
         armored: format.kind === "armored",
+        maxPlaintextBytes: options.maxPlaintextBytes,
       },
       options,
     );
@@ -66,6 +72,7 @@ export async function decryptFile(
   }
   if (outcome.type === "done") return;
   await rm(outputPath, { force: true });
+  if (outcome.stage === "too-large") throw tooLarge(inputPath, options.maxPlaintextBytes ?? 0);
   if (outcome.stage !== "decrypt") throw keyError(outcome.stage, outcome.message, outcome.fingerprint);
   throw classifyDecryptError(inputPath, key, outcome.message, outcome.ioCode);
 }
@@ -111,6 +118,15 @@ function runTask(
         ),
       ),
     );
+  });
+}
+
+function tooLarge(inputPath: string, limit: number): BridgeError {
+  const mb = Math.floor(limit / (1024 * 1024)).toLocaleString("en-US");
+  return new BridgeError({
+    code: "STAGING_DISK_FULL",
+    message: `${inputPath}: the decrypted file grows past ${mb} MB, all the staging folder can spare for it; decryption stopped and its output was deleted. Free some space or move the staging folder (a small file that inflates this much may also be a decompression bomb)`,
+    details: { maxPlaintextBytes: limit },
   });
 }
 

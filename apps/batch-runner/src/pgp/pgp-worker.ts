@@ -21,6 +21,8 @@ export type PgpTask =
       inputPath: string;
       outputPath: string;
       armored: boolean;
+      /** The most plaintext to write; more fails the task at stage "too-large". */
+      maxPlaintextBytes: number | undefined;
     };
 
 export type PgpMessage =
@@ -28,8 +30,11 @@ export type PgpMessage =
   | { type: "done"; fingerprint: string; unlockedKey?: string }
   | { type: "failed"; stage: PgpFailureStage; message: string; fingerprint?: string; ioCode?: string };
 
-/** Where a task failed: reading the key, a missing or wrong passphrase, or the message itself. */
-export type PgpFailureStage = "key" | "no-passphrase" | "passphrase" | "decrypt";
+/**
+ * Where a task failed: reading the key, a missing or wrong passphrase, the message itself, or a
+ * plaintext larger than the task allows.
+ */
+export type PgpFailureStage = "key" | "no-passphrase" | "passphrase" | "decrypt" | "too-large";
 
 // No parameter properties: they are not erasable TypeScript.
 class TaskFailure extends Error {
@@ -159,8 +164,13 @@ async function decrypt(
   // Written synchronously: this thread has nothing else to do meanwhile, and a chunk costs one
   // system call instead of a Node stream and a trip to the thread pool.
   const output = openSync(task.outputPath, "w");
+  const limit = task.maxPlaintextBytes ?? Number.POSITIVE_INFINITY;
+  let total = 0;
   try {
     for await (const chunk of asNodeWebStream(data)) {
+      total += chunk.length;
+      // Checked before the write: a compressed message can inflate far beyond its own size.
+      if (total > limit) throw new TaskFailure("too-large", `more than ${limit} bytes of plaintext`);
       for (let written = 0; written < chunk.length; ) written += writeSync(output, chunk, written);
     }
   } finally {
