@@ -1,7 +1,7 @@
 import { mkdir, open, readdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { BridgeError } from "@responsys-bridge/core";
-import { decryptFile, type PgpKey } from "../pgp/decrypt.ts";
+import { decryptFile, type GrowingInput, type PgpKey } from "../pgp/decrypt.ts";
 import type { FileSource, RemoteFile } from "../sftp/source.ts";
 import type { ConnectFileName } from "./name.ts";
 import { plaintextAllowance } from "./staging-space.ts";
@@ -48,33 +48,132 @@ export async function prepareConnectFile(
     });
   }
 
-  await source.download(remote, downloadPath, {
-    onProgress: (bytes) => options.onProgress?.("download", bytes, remote.size),
-    ...(options.signal === undefined ? {} : { signal: options.signal }),
-  });
-
   if (!encrypted || options.pgpKey === undefined) {
+    await source.download(remote, downloadPath, {
+      onProgress: (bytes) => options.onProgress?.("download", bytes, remote.size),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
     return {
       plaintextPath: downloadPath,
       zip: file.layers.includes("zip"),
       cleanup: () => rm(downloadPath, { force: true }),
     };
   }
-  try {
-    await decryptFile(downloadPath, plaintextPath, options.pgpKey, {
-      maxPlaintextBytes: await plaintextAllowance(options.stagingDir, options.byUser ?? false),
-      onProgress: (bytes) => options.onProgress?.("decrypt", bytes, remote.size),
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
-    });
-  } finally {
-    // Decrypting again needs the whole file anyway, and a failed file is downloaded afresh next run.
-    await rm(downloadPath, { force: true });
-  }
+  await downloadAndDecrypt(source, remote, downloadPath, plaintextPath, options.pgpKey, options);
   // `x.gpg` says nothing about what is inside; a zip announces itself by its signature.
   const zip =
     file.layers.includes("zip") ||
     (file.layers.length === 1 && (await startsWithZipSignature(plaintextPath)));
   return { plaintextPath, zip, cleanup: () => rm(plaintextPath, { force: true }) };
+}
+
+/**
+ * Downloads and decrypts at once: the decryption (in a worker thread) follows the download, as far
+ * as it has written. On the bench's file that hides most of the download. Nothing is returned
+ * before the whole message's integrity check has passed.
+ * - A failed download stops the decryption, deletes the plaintext and keeps the partial download
+ *   for the next attempt to resume.
+ * - A failed decryption (wrong key, damaged file, …) stops the download at once and deletes both:
+ *   a failed file is downloaded afresh on the next run.
+ */
+async function downloadAndDecrypt(
+  source: FileSource,
+  remote: RemoteFile,
+  downloadPath: string,
+  plaintextPath: string,
+  key: PgpKey,
+  options: PrepareOptions,
+): Promise<void> {
+  const input = new DownloadProgress();
+  const stopDownload = new AbortController();
+  const downloaded = source
+    .download(remote, downloadPath, {
+      onProgress: (bytes) => {
+        input.grow(bytes);
+        options.onProgress?.("download", bytes, remote.size);
+      },
+      signal: anySignal(options.signal, stopDownload.signal),
+    })
+    .then(
+      () => input.finish(remote.size),
+      (error: unknown) => {
+        input.fail(error);
+        throw error;
+      },
+    );
+  // Until the download settles, its failure is taken by the decryption's abort; a rejection
+  // nobody waits for yet must not count as unhandled.
+  downloaded.catch(() => {});
+  try {
+    await decryptFile(downloadPath, plaintextPath, key, {
+      growingInput: input,
+      maxPlaintextBytes: await plaintextAllowance(
+        options.stagingDir,
+        options.byUser ?? false,
+        remote.size - input.bytes,
+      ),
+      // Decryption progress is shown once the download's is over.
+      onProgress: (bytes) => {
+        if (input.whole) options.onProgress?.("decrypt", bytes, remote.size);
+      },
+      signal: anySignal(options.signal, input.failed),
+    });
+    await downloaded;
+  } catch (error) {
+    if (input.failed.aborted) {
+      // decryptFile deletes its output when stopped; this covers a message that ended early.
+      await rm(plaintextPath, { force: true });
+      throw input.failed.reason;
+    }
+    stopDownload.abort(error);
+    await downloaded.catch(() => {});
+    // Decrypting again needs the whole file anyway, and a failed file is downloaded afresh next run.
+    await rm(downloadPath, { force: true });
+    throw error;
+  }
+  await rm(downloadPath, { force: true });
+}
+
+/** How far a download has written its file, as a GrowingInput for the decryption. */
+class DownloadProgress implements GrowingInput {
+  bytes = 0;
+  whole = false;
+  /** Aborted, with the download's error as reason, when the download fails. */
+  readonly #failure = new AbortController();
+  readonly #listeners = new Set<(bytes: number, whole: boolean) => void>();
+
+  get failed(): AbortSignal {
+    return this.#failure.signal;
+  }
+
+  grow(bytes: number): void {
+    this.bytes = bytes;
+    this.#tell();
+  }
+
+  finish(bytes: number): void {
+    this.bytes = bytes;
+    this.whole = true;
+    this.#tell();
+  }
+
+  fail(error: unknown): void {
+    this.#failure.abort(error);
+  }
+
+  listen(listener: (bytes: number, whole: boolean) => void): () => void {
+    this.#listeners.add(listener);
+    listener(this.bytes, this.whole);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #tell(): void {
+    for (const listener of this.#listeners) listener(this.bytes, this.whole);
+  }
+}
+
+function anySignal(first: AbortSignal | undefined, second: AbortSignal): AbortSignal {
+  return first === undefined ? second : AbortSignal.any([first, second]);
 }
 
 /** A partial download of an older version of the same file can never be resumed: drop it. */

@@ -65,13 +65,17 @@ const PLAINTEXT_SHARE = 0.9;
 
 /**
  * The most plaintext a decryption may write into the staging folder now: nine tenths of its free
- * space, and half that for a file imported by user, whose parts take as much again. GnuPG
- * compresses, so a file's plaintext is unknown until it is decrypted, and a decompression bomb
- * would otherwise fill the disk.
+ * space once `reserved` bytes (the rest of a download) are set aside, and half that for a file
+ * imported by user, whose parts take as much again. GnuPG compresses, so a file's plaintext is
+ * unknown until it is decrypted, and a decompression bomb would otherwise fill the disk.
  */
-export async function plaintextAllowance(stagingDir: string, byUser: boolean): Promise<number> {
+export async function plaintextAllowance(
+  stagingDir: string,
+  byUser: boolean,
+  reserved: number,
+): Promise<number> {
   const disk = await statfs(stagingDir);
-  return allowanceOf(disk.bavail * disk.bsize, byUser);
+  return allowanceOf(Math.max(0, disk.bavail * disk.bsize - reserved), byUser);
 }
 
 export function allowanceOf(freeBytes: number, byUser: boolean): number {

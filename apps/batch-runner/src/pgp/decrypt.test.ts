@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { appendFile, mkdtemp, readFile, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -39,6 +39,19 @@ async function encrypted(ring: GpgKeyring, name: string, options: { armor?: bool
   return output;
 }
 
+/** Random bytes, and a file of them encrypted by GnuPG to the protected key. */
+async function encryptedRandom(
+  name: string,
+  bytes: number,
+  options: { armor?: boolean; compress?: boolean },
+) {
+  const big = randomBytes(bytes);
+  await writeFile(path.join(dir, `${name}.bin`), big);
+  const input = path.join(dir, `${name}.gpg`);
+  await protectedRing.encrypt(path.join(dir, `${name}.bin`), input, options);
+  return { big, input };
+}
+
 async function decryptionError(input: string, withKey: PgpKey = key) {
   const output = `${input}.out`;
   const error = await decryptFile(input, output, withKey).then(
@@ -71,11 +84,7 @@ describe("decryptFile", () => {
   it("decrypts an armored file of several read chunks", async () => {
     // ~5.5 MB of armor, read 1 MiB at a time: string chunks met a byte-length queue and failed
     // ("The argument 'size' is invalid") whenever two of them were read before openpgp asked.
-    const bigPath = path.join(dir, "big.bin");
-    const big = randomBytes(4 << 20);
-    await writeFile(bigPath, big);
-    const input = path.join(dir, "big.asc");
-    await protectedRing.encrypt(bigPath, input, { armor: true });
+    const { big, input } = await encryptedRandom("big", 4 << 20, { armor: true });
     await decryptFile(input, path.join(dir, "big.out"), key);
     expect((await readFile(path.join(dir, "big.out"))).equals(big)).toBe(true);
   });
@@ -185,6 +194,52 @@ describe("decryptFile with a plaintext limit", () => {
       decryptFile(input, output, key, { maxPlaintextBytes: plaintext.length - 1 }),
     ).rejects.toMatchObject({ code: "STAGING_DISK_FULL" });
     expect(existsSync(output)).toBe(false);
+  });
+});
+
+describe("decryptFile of a file still being downloaded", () => {
+  it("follows the file as it grows, never past what it is told, and ends with the whole plaintext", async () => {
+    const { big, input: encryptedPath } = await encryptedRandom("growing", 3 << 20, { compress: false });
+    const full = await readFile(encryptedPath);
+    // Written in pieces, with garbage past the told length: read beyond it and the check fails.
+    const input = path.join(dir, "growing-input.gpg");
+    await writeFile(input, "");
+    const listeners = new Set<(bytes: number, whole: boolean) => void>();
+    const growingInput = {
+      listen(listener: (bytes: number, whole: boolean) => void) {
+        listeners.add(listener);
+        listener(0, false);
+        return () => listeners.delete(listener);
+      },
+    };
+    const tell = (bytes: number, whole: boolean) => {
+      for (const listener of listeners) listener(bytes, whole);
+    };
+    let readWhileGrowing = 0;
+    let whole = false;
+    const output = path.join(dir, "growing.out");
+    const done = decryptFile(input, output, key, {
+      growingInput,
+      onProgress: (bytes) => {
+        if (!whole) readWhileGrowing = bytes;
+      },
+    });
+    const piece = 256 * 1024;
+    for (let at = 0; at < full.length; at += piece) {
+      const end = Math.min(full.length, at + piece);
+      await truncate(input, at);
+      await appendFile(input, full.subarray(at, end));
+      await appendFile(input, randomBytes(4096));
+      tell(end, false);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await truncate(input, full.length);
+    whole = true;
+    tell(full.length, true);
+    await done;
+    expect((await readFile(output)).equals(big)).toBe(true);
+    // It read most of the file before the download was whole.
+    expect(readWhileGrowing).toBeGreaterThan(full.length / 2);
   });
 });
 

@@ -7,6 +7,7 @@
 // Node loads this file itself (type stripping) when no TypeScript loader is present, as under
 // vitest: erasable TypeScript only, and nothing but openpgp and node: imports.
 import { closeSync, createReadStream, openSync, writeSync } from "node:fs";
+import { open } from "node:fs/promises";
 import { ReadableStream as NodeReadableStream } from "node:stream/web";
 import { parentPort, workerData } from "node:worker_threads";
 import { createInflate, createInflateRaw, type Inflate, type InflateRaw } from "node:zlib";
@@ -23,7 +24,15 @@ export type PgpTask =
       armored: boolean;
       /** The most plaintext to write; more fails the task at stage "too-large". */
       maxPlaintextBytes: number | undefined;
+      /** A download is still writing the input: InputGrowth messages say how far it is. */
+      growing: boolean;
     };
+
+/** Sent to a "growing" decrypt task: the input's bytes written so far, and whether it is whole. */
+export interface InputGrowth {
+  bytes: number;
+  whole: boolean;
+}
 
 export type PgpMessage =
   | { type: "progress"; bytes: number }
@@ -144,15 +153,15 @@ async function decrypt(
     bytesRead += bytes;
     report({ type: "progress", bytes: bytesRead });
   };
+  const chunks = (encoding: BufferEncoding | undefined) =>
+    task.growing
+      ? growingFileChunks(task.inputPath, encoding, counted)
+      : fileChunks(task.inputPath, encoding, counted);
   // Armored text is ASCII, so decoding each chunk on its own cannot split a character, and in
   // latin1 a character is a byte: the progress still counts bytes.
   const message = task.armored
-    ? await openpgp.readMessage({
-        armoredMessage: webStreamOf<string>(fileChunks(task.inputPath, "latin1", counted)),
-      })
-    : await openpgp.readMessage({
-        binaryMessage: webStreamOf<Uint8Array>(fileChunks(task.inputPath, undefined, counted)),
-      });
+    ? await openpgp.readMessage({ armoredMessage: webStreamOf<string>(chunks("latin1")) })
+    : await openpgp.readMessage({ binaryMessage: webStreamOf<Uint8Array>(chunks(undefined)) });
   // Streaming mode emits plaintext before the MDC check at the end; that is safe here only because
   // the output is a staging file that the caller deletes unless this ends cleanly (SPEC §4.3).
   const { data } = await openpgp.decrypt({
@@ -188,6 +197,63 @@ async function* fileChunks(
     const read: string | Buffer = chunk;
     onRead(read.length);
     yield read;
+  }
+}
+
+/**
+ * The chunks of a file that a download is still writing, as far as the main thread says it is
+ * written (never past that: the bytes beyond may not be final). A chunk waits for a full read's
+ * worth unless the file is whole, as openpgp's cost is per chunk.
+ */
+async function* growingFileChunks(
+  path: string,
+  encoding: BufferEncoding | undefined,
+  onRead: (bytes: number) => void,
+): AsyncGenerator<string | Buffer> {
+  const input = new InputProgress();
+  const handle = await open(path, "r");
+  try {
+    for (let position = 0; ; ) {
+      const ready = input.bytes - position;
+      if (ready <= 0 && input.whole) return;
+      if (ready < READ_CHUNK_BYTES && !input.whole) {
+        await input.grown();
+        continue;
+      }
+      // A buffer of its own per chunk: openpgp keeps references to what it is given.
+      const buffer = Buffer.allocUnsafe(Math.min(ready, READ_CHUNK_BYTES));
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+      if (bytesRead === 0) throw new Error(`${path} is shorter than its download says`);
+      position += bytesRead;
+      onRead(bytesRead);
+      const chunk = buffer.subarray(0, bytesRead);
+      yield encoding === undefined ? chunk : chunk.toString(encoding);
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+/** What the main thread has said of a growing input (InputGrowth messages). */
+class InputProgress {
+  bytes = 0;
+  whole = false;
+  #wake: (() => void) | undefined;
+
+  constructor() {
+    parentPort?.on("message", (growth: InputGrowth) => {
+      this.bytes = growth.bytes;
+      this.whole = growth.whole;
+      this.#wake?.();
+      this.#wake = undefined;
+    });
+  }
+
+  /** Resolves at the next message. */
+  grown(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#wake = resolve;
+    });
   }
 }
 

@@ -1,8 +1,6 @@
-import { createReadStream, createWriteStream } from "node:fs";
-import { readdir, stat, truncate } from "node:fs/promises";
+import { createReadStream } from "node:fs";
+import { open, readdir, stat, truncate } from "node:fs/promises";
 import path from "node:path";
-import { Transform } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import { BridgeError } from "@responsys-bridge/core";
 import type { DownloadOptions, FileSource, RemoteFile } from "./source.ts";
 
@@ -51,19 +49,22 @@ export class FolderSource implements FileSource {
       options.onProgress?.(done);
       return;
     }
-    const counter = new Transform({
-      transform(chunk: Buffer, _encoding, callback) {
-        done += chunk.length;
+    // Progress is told once a chunk is written: a decryption follows the file that far.
+    const output = await open(localPath, done > 0 ? "a" : "w");
+    try {
+      const chunks = createReadStream(source, {
+        start: done,
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+      });
+      for await (const chunk of chunks) {
+        const bytes: Buffer = chunk;
+        await output.write(bytes);
+        done += bytes.length;
         options.onProgress?.(done);
-        callback(null, chunk);
-      },
-    });
-    await pipeline(
-      createReadStream(source, { start: done }),
-      counter,
-      createWriteStream(localPath, { flags: done > 0 ? "a" : "w" }),
-      { signal: options.signal },
-    );
+      }
+    } finally {
+      await output.close();
+    }
   }
 
   async close(): Promise<void> {}
