@@ -54,10 +54,12 @@ export class Draft {
   private changed = false;
   private timesChanged = false;
 
-  constructor(
-    private readonly compiled: CompiledMapping,
-    private readonly stored: Profile,
-  ) {
+  private readonly compiled: CompiledMapping;
+  private readonly stored: Profile;
+
+  constructor(compiled: CompiledMapping, stored: Profile) {
+    this.compiled = compiled;
+    this.stored = stored;
     const count = compiled.plans.length;
     this.values = new Array<JsonValue | undefined>(count).fill(undefined);
     this.times = new Array<JsonValue | undefined>(compiled.timed.length).fill(undefined);

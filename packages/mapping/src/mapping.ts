@@ -89,11 +89,10 @@ export class EventContext implements EvalContext {
    * first use); `iso`, when given, is the event's own canonical text of `ts`, so it is not
    * printed again.
    */
-  constructor(
-    readonly event: Readonly<Record<string, unknown>>,
-    ts?: number,
-    iso?: string,
-  ) {
+  readonly event: Readonly<Record<string, unknown>>;
+
+  constructor(event: Readonly<Record<string, unknown>>, ts?: number, iso?: string) {
+    this.event = event;
     this.time = ts;
     this.isoText = iso;
   }

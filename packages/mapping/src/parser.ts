@@ -44,8 +44,11 @@ function describe(token: Token): string {
 
 class Parser {
   private index = 0;
+  private readonly tokens: readonly Token[];
 
-  constructor(private readonly tokens: readonly Token[]) {}
+  constructor(tokens: readonly Token[]) {
+    this.tokens = tokens;
+  }
 
   private peek(offset = 0): Token {
     const token = this.tokens[Math.min(this.index + offset, this.tokens.length - 1)];
