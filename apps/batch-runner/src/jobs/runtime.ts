@@ -49,9 +49,8 @@ export interface Runtime {
 export async function openRuntime(config: LoadedConfig, options: RuntimeOptions): Promise<Runtime> {
   const owned = options.database === undefined;
   const unlockedKeys = new Map<string, PgpKey>();
-  // Unlocking a key takes ~125 MB for a moment (openpgp holds GnuPG's whole 65 MB S2K input), in a
-  // worker whose memory is returned when it exits. Done before PGlite is loaded, that moment never
-  // adds to PGlite's own ~190 MB (README, "Performance and memory").
+  // Unlocking a key starts a worker (openpgp and its own heap) whose memory is returned when it
+  // exits. Done before PGlite is loaded, that moment never adds to PGlite's own ~190 MB.
   if (owned && config.database.kind === "pglite") {
     for (const job of config.jobs) {
       if (!options.importing?.includes(job.id)) continue;
@@ -117,7 +116,7 @@ export async function pgpKeyOf(job: PgpKeyHolder): Promise<PgpKey | undefined> {
 
 /**
  * The job's PGP key, unlocked once per process and kept in `cache`. Under `start` every scheduled
- * run would otherwise pay GnuPG's S2K again (~1 s of CPU and ~130 MB for a moment), even a run that
+ * run would otherwise start a worker and pay GnuPG's S2K again (~0.4 s in all), even a run that
  * finds no new file. The unlocked key holds nothing the process did not hold already: the
  * passphrase is in its config. A key that fails to unlock is not kept, so each run reports it.
  */

@@ -1,17 +1,18 @@
-// openpgp work done in a worker thread, one worker per task. openpgp allocates the whole
-// iterated-S2K input (~65 MB for GnuPG's default count, ~130 MB of RSS in all) to unlock a key, and
-// its decryption streams hold buffers of their own; in the main thread that garbage lingered until a
-// major GC and raised the runner's peak RSS by ~100 MB (measured). A worker's memory is returned
-// the moment it exits. The key is unlocked once (op "unlock"); decryptions get it unlocked.
+// openpgp work done in a worker thread, one worker per task. openpgp's decryption streams hold
+// buffers of their own; in the main thread that garbage lingered until a major GC and raised the
+// runner's peak RSS by ~100 MB (measured). A worker's memory is returned the moment it exits. The
+// key is unlocked once (op "unlock"), its S2K hashed as a stream (s2k.ts); decryptions get it
+// unlocked.
 //
 // Node loads this file itself (type stripping) when no TypeScript loader is present, as under
-// vitest: erasable TypeScript only, and nothing but openpgp and node: imports.
+// vitest: erasable TypeScript only, and nothing but openpgp, node: imports and s2k.ts.
 import { closeSync, createReadStream, openSync, writeSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { ReadableStream as NodeReadableStream } from "node:stream/web";
 import { parentPort, workerData } from "node:worker_threads";
 import { createInflate, createInflateRaw, type Inflate, type InflateRaw } from "node:zlib";
 import * as openpgp from "openpgp";
+import { s2kOf, streamS2k } from "./s2k.ts";
 
 export type PgpTask =
   | { op: "unlock"; armoredKey: string; passphrase: string | undefined }
@@ -65,6 +66,8 @@ async function unlockKey(armoredKey: string, passphrase: string | undefined): Pr
     throw new TaskFailure("key", messageOf(error));
   }
   if (privateKey.isDecrypted()) return privateKey;
+  const s2k = s2kOf(privateKey.keyPacket);
+  if (s2k !== undefined) streamS2k(s2k);
   const fingerprint = privateKey.getFingerprint().toUpperCase();
   if (passphrase === undefined || passphrase === "") throw new TaskFailure("no-passphrase", "", fingerprint);
   try {
