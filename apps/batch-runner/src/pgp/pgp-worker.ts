@@ -5,13 +5,15 @@
 // unlocked.
 //
 // Node loads this file itself (type stripping) when no TypeScript loader is present, as under
-// vitest: erasable TypeScript only, and nothing but openpgp, node: imports and s2k.ts.
+// vitest: erasable TypeScript only, and nothing but openpgp, node: imports, s2k.ts and
+// young-garbage.ts.
 import { closeSync, createReadStream, openSync, writeSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { ReadableStream as NodeReadableStream } from "node:stream/web";
 import { parentPort, workerData } from "node:worker_threads";
 import { createInflate, createInflateRaw, type Inflate, type InflateRaw } from "node:zlib";
 import * as openpgp from "openpgp";
+import { YoungGarbage } from "../young-garbage.ts";
 import { s2kOf, streamS2k } from "./s2k.ts";
 
 export type PgpTask =
@@ -84,6 +86,8 @@ const READ_CHUNK_BYTES = 1 << 20;
 // GnuPG writes 8 KiB partial bodies, ~47 KB once inflated: one output chunk each (the built-in
 // DecompressionStream cuts them into 16 KiB ones, each a trip to the thread pool).
 const INFLATE_CHUNK_BYTES = 256 * 1024;
+// A young collection after every this many bytes of plaintext written (see young-garbage.ts).
+const YOUNG_COLLECTION_BYTES = 8 * 1024 * 1024;
 
 /**
  * zlib's inflater behind the DecompressionStream interface, for openpgp. Unlike the built-in: larger
@@ -177,6 +181,7 @@ async function decrypt(
   // system call instead of a Node stream and a trip to the thread pool.
   const output = openSync(task.outputPath, "w");
   const limit = task.maxPlaintextBytes ?? Number.POSITIVE_INFINITY;
+  const garbage = new YoungGarbage(YOUNG_COLLECTION_BYTES);
   let total = 0;
   try {
     for await (const chunk of asNodeWebStream(data)) {
@@ -184,6 +189,7 @@ async function decrypt(
       // Checked before the write: a compressed message can inflate far beyond its own size.
       if (total > limit) throw new TaskFailure("too-large", `more than ${limit} bytes of plaintext`);
       for (let written = 0; written < chunk.length; ) written += writeSync(output, chunk, written);
+      garbage.add(chunk.length);
     }
   } finally {
     closeSync(output);

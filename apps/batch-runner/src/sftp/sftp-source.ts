@@ -4,6 +4,7 @@ import path from "node:path";
 import { BridgeError } from "@responsys-bridge/core";
 import type { SFTPWrapper, Client as SshClient, Stats } from "ssh2";
 import SftpClient from "ssh2-sftp-client";
+import { YoungGarbage } from "../young-garbage.ts";
 import { fileChanged, localSize } from "./folder-source.ts";
 import type { DownloadOptions, FileSource, RemoteFile } from "./source.ts";
 
@@ -24,6 +25,8 @@ export interface SftpOptions {
 // 64 KiB × 32 keeps ssh2's fixed 2 MiB channel window full (pipeline-lab §5: ~1 MB per RTT).
 const READ_CHUNK = 64 * 1024;
 const READS_IN_FLIGHT = 32;
+// A young collection after every this many bytes downloaded (see young-garbage.ts).
+const YOUNG_COLLECTION_BYTES = 4 * 1024 * 1024;
 const MAX_RECONNECTS = 3;
 const RECONNECT_PAUSE_MS = 500;
 
@@ -148,6 +151,7 @@ export class SftpSource implements FileSource {
     const output = await open(localPath, offset > 0 ? "a" : "w");
     try {
       const inFlight: Array<Promise<Buffer>> = [];
+      const garbage = new YoungGarbage(YOUNG_COLLECTION_BYTES);
       let next = offset;
       const fill = () => {
         while (inFlight.length < READS_IN_FLIGHT && next < file.size) {
@@ -164,6 +168,7 @@ export class SftpSource implements FileSource {
         options.signal?.throwIfAborted();
         const chunk = await read;
         await output.write(chunk);
+        garbage.add(chunk.length);
         offset += chunk.length;
         options.onProgress?.(offset);
         fill();
