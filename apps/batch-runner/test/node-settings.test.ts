@@ -8,6 +8,7 @@ describe("the runner's Node settings", () => {
     expect(runnerNodeFlags({ NODE_OPTIONS: "--max-old-space-size=2048" })).toEqual([
       "--max-semi-space-size=8",
       "--liftoff-only",
+      "--expose-gc",
     ]);
     expect(runnerEnv({ MALLOC_ARENA_MAX: "8", HOME: "/h" })).toEqual({ MALLOC_ARENA_MAX: "8", HOME: "/h" });
     expect(runnerEnv({ HOME: "/h" })).toEqual({ MALLOC_ARENA_MAX: "1", HOME: "/h" });
