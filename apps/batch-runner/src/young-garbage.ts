@@ -1,6 +1,6 @@
 // Streams of large chunks (an SFTP download, a decryption) leave their buffers as garbage outside
-// V8's heap, held by a few small objects. Young collections come with heap allocation, and that is
-// slow here, so V8 frees the buffers only once ~64 MB of them have piled up; glibc then keeps the
+// V8's heap, held by a few small objects. V8 collects as its heap fills, and these streams fill it
+// slowly, so it frees the buffers only once ~64 MB of them have piled up; glibc then keeps the
 // pages. Downloading a 250 MB file, the runner's RSS rose from ~125 to ~170 MB and stayed there;
 // with a young collection every 4 MiB downloaded it stayed at ~110 MB, in the same time (measured).
 // The collector is there when node runs with --expose-gc, as the launcher starts the runner
