@@ -206,6 +206,8 @@ async function importFile(
   const resumeAt = lease.checkpointLine;
   logger.info("file started", { size: remote.size, ...checkpointOf(lease) });
   let prepared: Awaited<ReturnType<typeof prepareConnectFile>> | undefined;
+  // Stops the file on shutdown or a lost lease.
+  const signal = deps.signal === undefined ? lost.signal : AbortSignal.any([lost.signal, deps.signal]);
   try {
     await ensureDownloadSpace(deps.stagingDir, remote, connect, sink.type === "store");
     prepared = await prepareConnectFile(deps.source, remote, connect, {
@@ -213,7 +215,7 @@ async function importFile(
       byUser: sink.type === "store",
       ...(deps.pgpKey === undefined ? {} : { pgpKey: deps.pgpKey }),
       // A shutdown stops a download or decryption at once: nothing of the file is committed yet.
-      signal: deps.signal === undefined ? lost.signal : AbortSignal.any([lost.signal, deps.signal]),
+      signal,
       onProgress: (phase, bytes, total) =>
         report({ file: remote.name, phase, bytesDone: bytes, bytesTotal: total, rows: result.rows }),
     });
@@ -231,7 +233,6 @@ async function importFile(
           ? (deps.chunkSize ?? DEFAULT_CHUNK_SIZE)
           : Math.min(USER_READ_CHUNK, deps.chunkSize ?? USER_READ_CHUNK),
     });
-    const signal = deps.signal === undefined ? lost.signal : AbortSignal.any([lost.signal, deps.signal]);
     const plaintextBytes = (await stat(prepared.plaintextPath)).size;
     // A decrypted file's size was not known before its download (GnuPG compresses).
     if (sink.type === "store" && connect.layers[0] === "pgp") {
