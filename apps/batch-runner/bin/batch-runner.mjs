@@ -1,35 +1,40 @@
 #!/usr/bin/env node
-// Runs src/cli.ts (TypeScript, consumed as source like the rest of the repo) through tsx under
-// the repo's pinned Node 24, whatever `node` started this shim: `npx batch-runner` and
-// `npm run runner --` put the pinned node first on PATH, a bare invocation may not.
+// Runs src/cli.ts (TypeScript, consumed as source like the rest of the repo) under the repo's
+// pinned Node 24, whatever `node` started this shim: `npx batch-runner` and `npm run runner --`
+// put the pinned node first on PATH, a bare invocation may not. Node 24 strips the types itself;
+// tsx is only for an older Node that cannot.
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { runnerEnv, runnerNodeFlags } from "./node-settings.mjs";
+import { runnerEnv, runnerNodeFlags, stripsTypes } from "./node-settings.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
 const cli = join(here, "..", "src", "cli.ts");
 
+/** The Node to run and its version. */
 function pinnedNode() {
   try {
-    const binary = join(dirname(require.resolve("node/package.json")), "bin", "node");
-    if (existsSync(binary)) return binary;
+    const manifest = require.resolve("node/package.json");
+    const binary = join(dirname(manifest), "bin", "node");
+    if (existsSync(binary)) return { binary, version: require(manifest).version };
   } catch {
     // No `node` package: fall back to the running Node if it is new enough.
   }
   const [major = 0, minor = 0] = process.versions.node.split(".").map(Number);
-  if (major > 22 || (major === 22 && minor >= 12)) return process.execPath;
+  if (major > 22 || (major === 22 && minor >= 12))
+    return { binary: process.execPath, version: process.versions.node };
   console.error(
     `batch-runner needs Node >= 22.12 (running ${process.versions.node}); run \`npm install\` at the repo root to get the pinned Node 24.`,
   );
   process.exit(2);
 }
 
-const tsx = pathToFileURL(require.resolve("tsx")).href;
-const child = spawn(pinnedNode(), [...runnerNodeFlags(), "--import", tsx, cli, ...process.argv.slice(2)], {
+const node = pinnedNode();
+const loader = stripsTypes(node.version) ? [] : ["--import", pathToFileURL(require.resolve("tsx")).href];
+const child = spawn(node.binary, [...runnerNodeFlags(), ...loader, cli, ...process.argv.slice(2)], {
   stdio: "inherit",
   env: runnerEnv(),
 });

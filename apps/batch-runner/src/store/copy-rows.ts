@@ -102,15 +102,18 @@ export class CopyRows {
  */
 export class BufferPool {
   readonly #free: Array<Buffer<ArrayBuffer>> = [];
+  readonly #bytes: number;
 
-  constructor(private readonly bytes: number) {}
+  constructor(bytes: number) {
+    this.#bytes = bytes;
+  }
 
   take(): Buffer<ArrayBuffer> {
-    return this.#free.pop() ?? Buffer.allocUnsafe(this.bytes);
+    return this.#free.pop() ?? Buffer.allocUnsafe(this.#bytes);
   }
 
   /** Keeps a buffer for later; a few at most, and only of the pool's size or more. */
   give(buffer: Buffer<ArrayBuffer>): void {
-    if (this.#free.length < 4 && buffer.length >= this.bytes) this.#free.push(buffer);
+    if (this.#free.length < 4 && buffer.length >= this.#bytes) this.#free.push(buffer);
   }
 }

@@ -47,10 +47,13 @@ export type LeaseOutcome =
 
 /** File states and leases of one job, shared by every runner on the same database. */
 export class FileStates {
-  constructor(
-    private readonly database: Database,
-    private readonly jobId: string,
-  ) {}
+  private readonly database: Database;
+  private readonly jobId: string;
+
+  constructor(database: Database, jobId: string) {
+    this.database = database;
+    this.jobId = jobId;
+  }
 
   async list(): Promise<FileRecord[]> {
     return this.database.db
