@@ -197,6 +197,13 @@ describe("decryptFile with a plaintext limit", () => {
   });
 });
 
+async function until(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
+  for (const start = Date.now(); !condition(); ) {
+    if (Date.now() - start > timeoutMs) throw new Error("timed out waiting");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 describe("decryptFile of a file still being downloaded", () => {
   it("follows the file as it grows, never past what it is told, and ends with the whole plaintext", async () => {
     const { big, input: encryptedPath } = await encryptedRandom("growing", 3 << 20, { compress: false });
@@ -232,6 +239,9 @@ describe("decryptFile of a file still being downloaded", () => {
       await appendFile(input, randomBytes(4096));
       tell(end, false);
       await new Promise((resolve) => setTimeout(resolve, 20));
+      // A worker slow to start (a busy machine) would find the file whole: wait for its first
+      // read, which comes once a whole read's worth (1 MiB) is there.
+      if (end >= 1.5 * (1 << 20)) await until(() => readWhileGrowing > 0);
     }
     await truncate(input, full.length);
     whole = true;
