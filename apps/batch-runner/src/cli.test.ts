@@ -1,10 +1,12 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { once } from "node:events";
 import { writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { BridgeError } from "@responsys-bridge/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { main } from "./cli.ts";
 import { runCliCaptured } from "./jobs/test-cli.ts";
 import { connectText, writeConnectFile } from "./jobs/test-connect-files.ts";
 import { FolderSource } from "./sftp/folder-source.ts";
@@ -12,6 +14,7 @@ import { type Database, openDatabase } from "./store/database.ts";
 import { makeTestDatabaseDir } from "./store/test-database.ts";
 
 const START = new Date("2026-03-01T09:00:00Z");
+const BIN = join(__dirname, "..", "bin", "batch-runner.mjs");
 
 function config(lyticsUrl: string): string {
   return `
@@ -214,6 +217,28 @@ describe("batch-runner CLI", () => {
     expect(again.stdout).toContain("0 imported, 3 skipped, 1 failed of 4 file(s)");
   });
 
+  it("stops an export once the reader of its output has gone", async () => {
+    const closed = new AbortController();
+    const written: string[] = [];
+    const code = await main(
+      ["--config", join(root, "runner.config.yaml"), "export-profiles"],
+      {
+        stdout: (text) => {
+          written.push(text);
+          // As the process's own stdout does on EPIPE: the reader left after the first line.
+          closed.abort();
+        },
+        stderr: () => {},
+        env: { LYTICS_TOKEN: "t" },
+        stdoutClosed: closed.signal,
+      },
+      { database },
+    );
+    expect(code).toBe(0);
+    expect(written).toHaveLength(1);
+    expect(JSON.parse(written[0] ?? "")).toMatchObject({ key: "rs_user_id:1000" });
+  });
+
   it("checks each part of a job and fails on a sink that refuses the token", async () => {
     const good = await cli(["check", "events"], root);
     expect(good.code).toBe(0);
@@ -276,14 +301,53 @@ describe("batch-runner CLI", () => {
   });
 
   it("runs as a process through the bin shim", { timeout: 30_000 }, () => {
-    const result = spawnSync(
-      process.execPath,
-      [join(__dirname, "..", "bin", "batch-runner.mjs"), "run", "x", "--config", join(root, "missing.yaml")],
-      {
-        encoding: "utf8",
-      },
-    );
+    const result = spawnSync(process.execPath, [BIN, "run", "x", "--config", join(root, "missing.yaml")], {
+      encoding: "utf8",
+    });
     expect(result.status).toBe(2);
     expect(result.stderr).toContain("cannot read config file");
+  });
+});
+
+describe("batch-runner as a process", () => {
+  it("ends quietly, exit 0, when its output's reader leaves early", { timeout: 60_000 }, async () => {
+    const made = await makeTestDatabaseDir();
+    try {
+      const seeded = await openDatabase({ kind: "pglite", dir: made.dir });
+      // Far more than a pipe holds (64 KiB), so writes go on after the reader has gone.
+      await seeded.query(
+        `INSERT INTO profiles (key, profile, updated_at)
+         SELECT 'email:user' || g || '@example.com', '{"email":"user' || g || '@example.com","note":"' || repeat('x', 200) || '"}', now()
+         FROM generate_series(1, 3000) AS g`,
+      );
+      await seeded.close();
+      await writeFile(join(made.root, "runner.config.yaml"), config("http://127.0.0.1:9"));
+      await writeFile(join(made.root, "id_ed25519"), "not used by export-profiles");
+      const child = spawn(
+        process.execPath,
+        [BIN, "export-profiles", "--config", join(made.root, "runner.config.yaml")],
+        {
+          stdio: ["ignore", "pipe", "pipe"],
+          env: { ...process.env, LYTICS_TOKEN: "t" },
+        },
+      );
+      let stderr = "";
+      child.stderr.on("data", (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      const exited = once(child, "exit") as Promise<[number | null]>;
+      // Read the first chunk, then close our end, as `| head -1` does.
+      const first = await Promise.race([
+        once(child.stdout, "data").then(([chunk]) => String(chunk)),
+        exited.then(([code]) => `exited ${code} before any output: ${stderr}`),
+      ]);
+      child.stdout.destroy();
+      const [code] = await exited;
+      expect(first).toContain('"key":"email:user');
+      expect(stderr).toBe("");
+      expect(code).toBe(0);
+    } finally {
+      await made.cleanup();
+    }
   });
 });

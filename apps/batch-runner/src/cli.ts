@@ -30,6 +30,11 @@ export const EXIT_CONFIG_OR_CONNECTION = 2;
 export interface CliIo {
   stdout(text: string): void;
   stderr(text: string): void;
+  /**
+   * Aborted once standard output's reader has gone (`batch-runner export-profiles | head`): long
+   * output stops there, and the command ends as it would have.
+   */
+  stdoutClosed?: AbortSignal;
   env: Record<string, string | undefined>;
   /** The TTY to draw a progress bar on; absent → structured JSON logs on stderr. */
   progressTty?: NodeJS.WriteStream | undefined;
@@ -316,6 +321,7 @@ async function exportCommand(runtime: Runtime, format: "ndjson" | "json", io: Cl
   let first = true;
   if (format === "json") io.stdout("[");
   for await (const entry of allProfiles(runtime.database)) {
+    if (io.stdoutClosed?.aborted) break;
     const line = JSON.stringify(entry);
     if (format === "ndjson") io.stdout(`${line}\n`);
     else io.stdout(`${first ? "\n" : ",\n"}${line}`);
@@ -353,10 +359,29 @@ function isEntryPoint(): boolean {
   }
 }
 
+/**
+ * Writes to one of the process's streams, which stop once its reader has gone: a closed pipe
+ * (`batch-runner export-profiles | head`, EPIPE) is no failure of the command, and must not crash
+ * it mid-import. Other write errors still do.
+ */
+function untilClosed(stream: NodeJS.WriteStream): { write: (text: string) => void; closed: AbortSignal } {
+  const closed = new AbortController();
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") throw error;
+    closed.abort();
+  });
+  const write = (text: string) => {
+    if (!closed.signal.aborted) stream.write(text);
+  };
+  return { write, closed: closed.signal };
+}
+
 if (isEntryPoint()) {
+  const stdout = untilClosed(process.stdout);
   const code = await main(process.argv.slice(2), {
-    stdout: (text) => process.stdout.write(text),
-    stderr: (text) => process.stderr.write(text),
+    stdout: stdout.write,
+    stdoutClosed: stdout.closed,
+    stderr: untilClosed(process.stderr).write,
     env: process.env,
     progressTty: process.stderr.isTTY ? process.stderr : undefined,
     shutdownRequested: processShutdown(),
