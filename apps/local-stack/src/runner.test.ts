@@ -1,10 +1,11 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { RUNNER_ENV, RUNNER_V8_FLAGS } from "@responsys-bridge/batch-runner/node-settings";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { statePaths } from "./local-state.ts";
-import { describeLogLine, writeRunnerConfig } from "./runner.ts";
+import { describeLogLine, runnerCommand, writeRunnerConfig } from "./runner.ts";
 
 describe("runner config and logs", () => {
   let dir: string;
@@ -68,5 +69,17 @@ describe("runner config and logs", () => {
     ],
   ])("shows %s as %j", (line, shown) => {
     expect(describeLogLine(line)).toBe(shown);
+  });
+
+  it("starts runner commands with the runner's own Node settings, its source run by Node itself", () => {
+    const { command, args, env } = runnerCommand("/repo", ["run", "responsys-events"]);
+    expect(command).toBe(process.execPath);
+    expect(args).toEqual([
+      ...RUNNER_V8_FLAGS,
+      "/repo/apps/batch-runner/src/cli.ts",
+      "run",
+      "responsys-events",
+    ]);
+    expect(env).toMatchObject(RUNNER_ENV);
   });
 });

@@ -2,6 +2,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
+import { runnerEnv, runnerNodeFlags, stripsTypes } from "@responsys-bridge/batch-runner/node-settings";
 import { schedule as cronSchedule, type ScheduledTask } from "node-cron";
 import { z } from "zod";
 import { type ManagedChild, startChild } from "./child-process.ts";
@@ -163,14 +164,11 @@ export class RunnerControl {
 
   async #spawn(args: string[]): Promise<CommandResult> {
     if (this.#stopped) throw new Error("the stack is stopping");
-    const cli = join(this.#repoRoot, "apps", "batch-runner", "src", "cli.ts");
-    const tsx = pathToFileURL(require.resolve("tsx")).href;
+    const command = runnerCommand(this.#repoRoot, [...args, "--config", this.#paths.runnerConfig]);
     let stdout = "";
     const child = startChild({
-      command: process.execPath,
-      args: ["--import", tsx, cli, ...args, "--config", this.#paths.runnerConfig],
+      ...command,
       cwd: this.#paths.runnerDir,
-      env: process.env,
       onLine: (line, stream) => {
         if (stream === "stdout") stdout += `${line}\n`;
         else {
@@ -189,6 +187,27 @@ export class RunnerControl {
       this.#current = undefined;
     }
   }
+}
+
+/**
+ * How the stack starts a runner command: as the runner's own launcher (bin/batch-runner.mjs)
+ * starts it, with the same V8 flags and memory settings, and Node stripping the types itself where
+ * it can. Not through the launcher: it forwards signals, and a stop signals the whole process
+ * group, so the runner would get each signal twice.
+ */
+export function runnerCommand(
+  repoRoot: string,
+  args: string[],
+): { command: string; args: string[]; env: NodeJS.ProcessEnv } {
+  const cli = join(repoRoot, "apps", "batch-runner", "src", "cli.ts");
+  const loader = stripsTypes(process.versions.node)
+    ? []
+    : ["--import", pathToFileURL(require.resolve("tsx")).href];
+  return {
+    command: process.execPath,
+    args: [...runnerNodeFlags(), ...loader, cli, ...args],
+    env: runnerEnv(),
+  };
 }
 
 // Per-file start lines and the run's closing line repeat what "file imported" and the summary say.
