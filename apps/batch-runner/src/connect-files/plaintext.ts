@@ -3,14 +3,32 @@ import { Readable } from "node:stream";
 import { BridgeError } from "@responsys-bridge/core";
 import { Unzip, UnzipInflate } from "fflate";
 
-/** The plaintext bytes of a Connect file: the file itself, or the single entry of a zip inflated on the fly. */
-export function openPlaintext(path: string, zip: boolean, readBufferBytes?: number): Readable {
-  if (!zip) return createReadStream(path, { highWaterMark: readBufferBytes ?? 256 * 1024 });
-  return Readable.from(unzipSingleEntry(path, readBufferBytes ?? 64 * 1024), { objectMode: false });
+/**
+ * The plaintext bytes of a Connect file: the file itself, or the single entry of a zip inflated on
+ * the fly. `bytesRead` is how much of the file on disk has been read so far, for progress.
+ */
+export function openPlaintext(
+  path: string,
+  zip: boolean,
+  readBufferBytes?: number,
+): { stream: Readable; bytesRead: () => number } {
+  if (!zip) {
+    const stream = createReadStream(path, { highWaterMark: readBufferBytes ?? 256 * 1024 });
+    return { stream, bytesRead: () => stream.bytesRead };
+  }
+  const read = { bytes: 0 };
+  const stream = Readable.from(unzipSingleEntry(path, readBufferBytes ?? 64 * 1024, read), {
+    objectMode: false,
+  });
+  return { stream, bytesRead: () => read.bytes };
 }
 
 /** Streams the one file inside a zip; directories are ignored, a second file is refused. */
-async function* unzipSingleEntry(path: string, readBufferBytes: number): AsyncGenerator<Uint8Array> {
+async function* unzipSingleEntry(
+  path: string,
+  readBufferBytes: number,
+  read: { bytes: number },
+): AsyncGenerator<Uint8Array> {
   const unzip = new Unzip();
   unzip.register(UnzipInflate);
   const ready: Uint8Array[] = [];
@@ -59,6 +77,7 @@ async function* unzipSingleEntry(path: string, readBufferBytes: number): AsyncGe
   };
 
   for await (const chunk of createReadStream(path, { highWaterMark: readBufferBytes })) {
+    read.bytes += chunk.length;
     push(chunk, false);
     // ondata runs synchronously inside push, so `ready` holds at most one input chunk's output.
     yield* ready.splice(0);

@@ -351,13 +351,19 @@ describe("readConnectEvents on zip files", () => {
     ["with a folder entry", () => zipSync({ "dir/": new Uint8Array(0), "dir/a.txt": strToU8(content) })],
     ["streamed (data descriptor)", () => streamedZip("a.txt", content)],
   ])("reads the entry of a %s zip", async (name, make) => {
-    const file = await write(`${name}.zip`, make());
-    const chunks = await readAll(file, { zip: true, readBufferBytes: 7 });
+    const bytes = make();
+    const file = await write(`${name}.zip`, bytes);
+    // Progress counts the zip's own bytes read from disk, not the inflated ones.
+    const read: number[] = [];
+    const chunks = await readAll(file, { zip: true, readBufferBytes: 7, onBytesRead: (n) => read.push(n) });
     expect(events(chunks).map(({ event }) => event.email)).toEqual([
       "a@example.com",
       "b@example.com",
       "ü@example.com",
     ]);
+    expect(read).toEqual([...read].sort((a, b) => a - b));
+    expect(read.some((n) => n > 0 && n < bytes.length)).toBe(true);
+    expect(read.at(-1)).toBe(bytes.length);
   });
 
   it("resumes inside a zip after an unclosed quote", async () => {

@@ -32,6 +32,8 @@ export interface ReadOptions {
   chunkSize?: number;
   /** Bytes per read from disk (tests use tiny reads to split characters across chunks). */
   readBufferBytes?: number;
+  /** Told how many bytes of the file on disk (plaintext or zip) are read so far, after each read. */
+  onBytesRead?: (bytes: number) => void;
 }
 
 // A record that does not end within this many bytes is rejected: a quote that never closes, or a
@@ -50,7 +52,7 @@ const PROBLEM_REASONS: Record<RecordProblem, string> = {
 export async function* readConnectEvents(path: string, options: ReadOptions): AsyncGenerator<EventChunk> {
   const parser = new DelimitedParser({ delimiter: options.delimiter, maxRecordBytes: MAX_RECORD_BYTES });
   const chunker = new EventChunker(options);
-  const source = openPlaintext(path, options.zip, options.readBufferBytes);
+  const { stream: source, bytesRead } = openPlaintext(path, options.zip, options.readBufferBytes);
   const reads = source[Symbol.asyncIterator]();
   try {
     for (;;) {
@@ -61,6 +63,7 @@ export async function* readConnectEvents(path: string, options: ReadOptions): As
       }
       if (parser.ended) break;
       const read = await nextRead(reads, options.fileLabel);
+      options.onBytesRead?.(bytesRead());
       if (read === undefined) parser.end();
       else parser.push(read);
     }

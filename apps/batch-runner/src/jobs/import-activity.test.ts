@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { defaultResponsysMapping } from "@responsys-bridge/mapping";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { silentLogger } from "../logging/logger.ts";
+import type { ImportProgress } from "../logging/progress.ts";
 import { FolderSource } from "../sftp/folder-source.ts";
 import { createLyticsSink } from "../sinks/lytics-sink.ts";
 import { createProfileMapper } from "../sinks/profile-mapper.ts";
@@ -190,6 +191,24 @@ describe("runImportJob", () => {
     expect(await findProfile(env.database, mapper.identityFields, "USER0@example.com")).toEqual(profile);
     expect(await findProfile(env.database, mapper.identityFields, "nobody@example.com")).toBeUndefined();
     expect((await exportAll(env.database)).length).toBe(6);
+  });
+
+  it("reports the rows phase by the plaintext read, and the profiles phase by the parts written", async () => {
+    // ~600 KB: the reader takes it in several reads of 256 KiB.
+    const name = "12345_OPEN_20260301_091500.txt";
+    await writeConnectFile(env.folder, name, connectText({ rows: 4000, users: 50, start: START }));
+    const size = (await stat(join(env.folder, name))).size;
+    const reports: ImportProgress[] = [];
+    await runImportJob(
+      deps(env, { chunkSize: 500, partBytes: 64 * 1024, onProgress: (p) => reports.push(p) }),
+    );
+    for (const phase of ["rows", "profiles"] as const) {
+      const done = reports.filter((p) => p.phase === phase).map((p) => p.bytesDone);
+      expect(reports.filter((p) => p.phase === phase).every((p) => p.bytesTotal === size)).toBe(true);
+      expect(done).toEqual([...done].sort((a, b) => a - b));
+      expect(done.some((bytes) => bytes > 0 && bytes < size)).toBe(true);
+      expect(done.at(-1)).toBe(size);
+    }
   });
 
   it("skips imported files on the next run and counts nothing twice", async () => {

@@ -222,7 +222,12 @@ async function importFile(
     // A file imported by user is read from its start on every attempt (its parts need every row),
     // unless an older runner committed its first lines with their profiles, by line.
     const readFrom = sink.type === "store" && lease.parts !== null ? 0 : resumeAt;
+    // The rows phase's progress: how far into the plaintext (or zip) the reader is.
+    let plaintextRead = 0;
     const lines = readConnectEvents(prepared.plaintextPath, {
+      onBytesRead: (bytes) => {
+        plaintextRead = bytes;
+      },
       file: connect,
       fileLabel: remote.path,
       delimiter: deps.job.delimiter,
@@ -279,9 +284,9 @@ async function importFile(
           phase: profiles ? "profiles" : "rows",
           bytesDone:
             profiles && lease.parts !== null
-              ? Math.round((remote.size * lease.partsDone) / lease.parts)
-              : remote.size,
-          bytesTotal: remote.size,
+              ? Math.round((plaintextBytes * lease.partsDone) / lease.parts)
+              : Math.min(plaintextRead, plaintextBytes),
+          bytesTotal: plaintextBytes,
           rows: result.rows,
         });
         // Shutdown: the chunk above is committed with its checkpoint; stop here and resume next run.

@@ -3,6 +3,10 @@ export interface ImportProgress {
   file: string;
   /** rows: rows are written; profiles: the store sink writes the file's profiles, part by part. */
   phase: "download" | "decrypt" | "rows" | "profiles";
+  /**
+   * How far the phase is: download and decrypt in bytes of the file as listed; rows and profiles
+   * in bytes of its plaintext (profiles: the share of parts written).
+   */
   bytesDone: number;
   bytesTotal: number;
   rows: number;
