@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { defaultResponsysMapping, type Mapping } from "@responsys-bridge/mapping";
 import type { LoadedConfig, ResolvedAuthorization, ResolvedJob } from "../config/load.ts";
 import type { Logger } from "../logging/logger.ts";
-import type { ImportProgress } from "../logging/progress.ts";
+import { type ImportProgress, progressLog } from "../logging/progress.ts";
 import { loadPgpKey, type PgpKey } from "../pgp/decrypt.ts";
 import { connectSftp } from "../sftp/sftp-source.ts";
 import type { FileSource } from "../sftp/source.ts";
@@ -176,6 +176,7 @@ export async function runJobOnce(
   }
   const files = new FileStates(runtime.database, job.id);
   const sink = createSink(runtime, job, files);
+  const logProgress = progressLog(logger);
   // The key is unlocked in a worker thread while the SSH handshake runs here.
   const [unlocked, connected] = await Promise.allSettled([
     unlockedKey(runtime.unlockedKeys, job),
@@ -200,7 +201,10 @@ export async function runJobOnce(
       logger,
       holder: runtime.holder,
       signal: options.signal,
-      onProgress: options.onProgress,
+      onProgress: (progress) => {
+        options.onProgress?.(progress);
+        logProgress(progress);
+      },
       ...(runtime.options.chunkSize === undefined ? {} : { chunkSize: runtime.options.chunkSize }),
       ...(runtime.options.leaseTtlMs === undefined ? {} : { leaseTtlMs: runtime.options.leaseTtlMs }),
     });

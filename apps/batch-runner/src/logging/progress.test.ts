@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { renderProgress } from "./progress.ts";
+import { createJsonLogger } from "./logger.ts";
+import { type ImportProgress, progressLog, renderProgress } from "./progress.ts";
 
 describe("renderProgress", () => {
   it.each([
@@ -21,5 +22,32 @@ describe("renderProgress", () => {
     ],
   ])("draws %o", (progress, expected) => {
     expect(renderProgress({ file: "a.txt", filesDone: 0, filesTotal: 3, ...progress })).toBe(expected);
+  });
+});
+
+describe("progressLog", () => {
+  it("logs a long file's progress every interval, and nothing of a file done sooner", () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = createJsonLogger({ write: (line) => lines.push(JSON.parse(line)) });
+    let clock = 0;
+    const log = progressLog(logger, 15_000, () => clock);
+    const report = (file: string, at: number, phase: ImportProgress["phase"], bytesDone: number) => {
+      clock = at;
+      log({ file, phase, bytesDone, bytesTotal: 200, rows: bytesDone * 10, filesDone: 0, filesTotal: 2 });
+    };
+    report("a.txt", 0, "download", 0);
+    report("a.txt", 5_000, "rows", 50);
+    report("a.txt", 16_000, "rows", 100);
+    report("a.txt", 20_000, "profiles", 120);
+    report("a.txt", 31_000, "profiles", 200);
+    // A new file starts its own clock: done within 15 s, it logs nothing.
+    report("b.txt", 32_000, "download", 0);
+    report("b.txt", 40_000, "rows", 200);
+    expect(lines.map(({ msg, file, phase, percent, rows }) => ({ msg, file, phase, percent, rows }))).toEqual(
+      [
+        { msg: "file progress", file: "a.txt", phase: "rows", percent: 50, rows: 1000 },
+        { msg: "file progress", file: "a.txt", phase: "profiles", percent: 100, rows: 2000 },
+      ],
+    );
   });
 });

@@ -1,4 +1,6 @@
-/** What an import reports as it goes; the CLI draws it as a bar on a TTY. */
+import type { Logger } from "./logger.ts";
+
+/** What an import reports as it goes; the CLI draws it as a bar on a TTY, and long files log it. */
 export interface ImportProgress {
   file: string;
   /** rows: rows are written; profiles: the store sink writes the file's profiles, part by part. */
@@ -50,4 +52,33 @@ export function createProgressBar(stream: NodeJS.WriteStream): {
 
 function megabytes(bytes: number): string {
   return (bytes / 1_048_576).toFixed(1);
+}
+
+/** How often a long file's progress is logged (`file progress`): the first line this long after its start. */
+export const PROGRESS_LOG_MS = 15_000;
+
+/**
+ * Logs a file's progress every `everyMs` while it lasts, for runs without a progress bar (cron,
+ * `start`, a log collector): a file done sooner logs no such line, only its start and end.
+ */
+export function progressLog(
+  logger: Logger,
+  everyMs = PROGRESS_LOG_MS,
+  now: () => number = Date.now,
+): (progress: ImportProgress) => void {
+  let file: string | undefined;
+  let last = 0;
+  return (progress) => {
+    const at = now();
+    if (progress.file !== file) {
+      file = progress.file;
+      last = at;
+      return;
+    }
+    if (at - last < everyMs) return;
+    last = at;
+    const { phase, bytesDone, bytesTotal, rows } = progress;
+    const percent = bytesTotal > 0 ? Math.round((100 * Math.min(bytesDone, bytesTotal)) / bytesTotal) : 0;
+    logger.info("file progress", { file, phase, percent, bytesDone, bytesTotal, rows });
+  };
 }
