@@ -217,7 +217,14 @@ async function importFile(
       // A shutdown stops a download or decryption at once: nothing of the file is committed yet.
       signal,
       onProgress: (phase, bytes, total) =>
-        report({ file: remote.name, phase, bytesDone: bytes, bytesTotal: total, rows: result.rows }),
+        report({
+          file: remote.name,
+          path: remote.path,
+          phase,
+          bytesDone: bytes,
+          bytesTotal: total,
+          rows: result.rows,
+        }),
     });
     // A file imported by user is read from its start on every attempt (its parts need every row),
     // unless an older runner committed its first lines with their profiles, by line.
@@ -281,6 +288,7 @@ async function importFile(
         const profiles = lease.parts !== null && lease.partsDone > 0;
         report({
           file: remote.name,
+          path: remote.path,
           phase: profiles ? "profiles" : "rows",
           bytesDone:
             profiles && lease.parts !== null

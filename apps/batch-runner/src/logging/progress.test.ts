@@ -21,7 +21,9 @@ describe("renderProgress", () => {
       "[------------------------] 1/3 a.txt rows 0.0/0.0 MB 3 rows",
     ],
   ])("draws %o", (progress, expected) => {
-    expect(renderProgress({ file: "a.txt", filesDone: 0, filesTotal: 3, ...progress })).toBe(expected);
+    expect(
+      renderProgress({ file: "a.txt", path: "/download/a.txt", filesDone: 0, filesTotal: 3, ...progress }),
+    ).toBe(expected);
   });
 });
 
@@ -33,7 +35,16 @@ describe("progressLog", () => {
     const log = progressLog(logger, 15_000, () => clock);
     const report = (file: string, at: number, phase: ImportProgress["phase"], bytesDone: number) => {
       clock = at;
-      log({ file, phase, bytesDone, bytesTotal: 200, rows: bytesDone * 10, filesDone: 0, filesTotal: 2 });
+      log({
+        file,
+        path: `/download/${file}`,
+        phase,
+        bytesDone,
+        bytesTotal: 200,
+        rows: bytesDone * 10,
+        filesDone: 0,
+        filesTotal: 2,
+      });
     };
     report("a.txt", 0, "download", 0);
     report("a.txt", 5_000, "rows", 50);
@@ -45,8 +56,8 @@ describe("progressLog", () => {
     report("b.txt", 40_000, "rows", 200);
     expect(lines.map(({ msg, file, phase, percent, rows }) => ({ msg, file, phase, percent, rows }))).toEqual(
       [
-        { msg: "file progress", file: "a.txt", phase: "rows", percent: 50, rows: 1000 },
-        { msg: "file progress", file: "a.txt", phase: "profiles", percent: 100, rows: 2000 },
+        { msg: "file progress", file: "/download/a.txt", phase: "rows", percent: 50, rows: 1000 },
+        { msg: "file progress", file: "/download/a.txt", phase: "profiles", percent: 100, rows: 2000 },
       ],
     );
   });

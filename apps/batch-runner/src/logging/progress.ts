@@ -2,7 +2,10 @@ import type { Logger } from "./logger.ts";
 
 /** What an import reports as it goes; the CLI draws it as a bar on a TTY, and long files log it. */
 export interface ImportProgress {
+  /** The file's name, for the bar. */
   file: string;
+  /** Its path on the server, as log lines name files. */
+  path: string;
   /** rows: rows are written; profiles: the store sink writes the file's profiles, part by part. */
   phase: "download" | "decrypt" | "rows" | "profiles";
   /**
@@ -70,8 +73,8 @@ export function progressLog(
   let last = 0;
   return (progress) => {
     const at = now();
-    if (progress.file !== file) {
-      file = progress.file;
+    if (progress.path !== file) {
+      file = progress.path;
       last = at;
       return;
     }
