@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createJsonLogger } from "./logger.ts";
-import { type ImportProgress, progressLog, renderProgress } from "./progress.ts";
+import { createProgressBar, type ImportProgress, progressLog, renderProgress } from "./progress.ts";
 
 describe("renderProgress", () => {
   it.each([
@@ -60,5 +60,27 @@ describe("progressLog", () => {
         { msg: "file progress", file: "/download/a.txt", phase: "profiles", percent: 100, rows: 2000 },
       ],
     );
+  });
+});
+
+describe("createProgressBar", () => {
+  it.each([
+    [0, 119],
+    [undefined, 119],
+    [40, 39],
+  ])("fits a terminal of %s columns", (columns, width) => {
+    let written = "";
+    const stream = { columns, write: (text: string) => (written += text) } as unknown as NodeJS.WriteStream;
+    createProgressBar(stream).update({
+      file: "x".repeat(200),
+      path: "/download/x",
+      phase: "rows",
+      bytesDone: 1,
+      bytesTotal: 2,
+      rows: 1,
+      filesDone: 0,
+      filesTotal: 1,
+    });
+    expect(written.replace("\r\x1b[2K", "")).toHaveLength(width);
   });
 });

@@ -44,7 +44,9 @@ export function createProgressBar(stream: NodeJS.WriteStream): {
       if (at - last < 100) return;
       last = at;
       drawn = true;
-      const line = renderProgress(progress).slice(0, Math.max(20, (stream.columns ?? 120) - 1));
+      // A terminal that does not say its width reports 0 columns (under `script`, say).
+      const columns = stream.columns !== undefined && stream.columns > 0 ? stream.columns : 120;
+      const line = renderProgress(progress).slice(0, Math.max(20, columns - 1));
       stream.write(`\r\x1b[2K${line}`);
     },
     done() {
