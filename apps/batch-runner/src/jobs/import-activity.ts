@@ -145,8 +145,8 @@ export async function runImportJob(deps: ImportJobDeps): Promise<ImportSummary> 
       logger.debug("file skipped", { file: remote.path, reason: outcome.reason });
       continue;
     }
-    const result = await importFile(deps, candidate.remote, candidate.connect, outcome.lease, (progress) =>
-      deps.onProgress?.({ ...progress, filesDone, filesTotal: todo }),
+    const result = await importFile(deps, remote, candidate.connect, outcome.lease, (progress) =>
+      deps.onProgress?.({ ...progress, file: remote.name, path: remote.path, filesDone, filesTotal: todo }),
     );
     filesDone++;
     summary.rows += result.rows;
@@ -180,7 +180,7 @@ async function importFile(
   remote: RemoteFile,
   connect: ConnectFileName,
   lease: FileLease,
-  report: (progress: Omit<ImportProgress, "filesDone" | "filesTotal">) => void,
+  report: (progress: Omit<ImportProgress, "file" | "path" | "filesDone" | "filesTotal">) => void,
 ): Promise<FileResult> {
   const { files, sink, now } = deps;
   const ttl = deps.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
@@ -217,14 +217,7 @@ async function importFile(
       // A shutdown stops a download or decryption at once: nothing of the file is committed yet.
       signal,
       onProgress: (phase, bytes, total) =>
-        report({
-          file: remote.name,
-          path: remote.path,
-          phase,
-          bytesDone: bytes,
-          bytesTotal: total,
-          rows: result.rows,
-        }),
+        report({ phase, bytesDone: bytes, bytesTotal: total, rows: result.rows }),
     });
     // A file imported by user is read from its start on every attempt (its parts need every row),
     // unless an older runner committed its first lines with their profiles, by line.
@@ -287,8 +280,6 @@ async function importFile(
         // Profiles are written part by part once every row is in (store sink).
         const profiles = lease.parts !== null && lease.partsDone > 0;
         report({
-          file: remote.name,
-          path: remote.path,
           phase: profiles ? "profiles" : "rows",
           bytesDone:
             profiles && lease.parts !== null
