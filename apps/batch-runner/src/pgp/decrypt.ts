@@ -111,8 +111,9 @@ async function written(input: GrowingInput, bytes: number, signal: AbortSignal |
 /**
  * Runs one task in a fresh worker; a signal terminates the worker and rejects with its reason.
  * Where node strips TypeScript itself, the worker starts without the process's options: their
- * module loader (`--import tsx`, where the runner was started through it) made a decryption worker take ~0.7 s to start while
- * the main thread was busy with a download, against ~0.4 s without it (measured on the bench).
+ * module loader (`--import tsx`, where the runner was started through it) made a decryption
+ * worker take ~0.7 s to start while the main thread was busy with a download, against ~0.4 s
+ * without it (measured on the bench).
  */
 function runTask(
   task: PgpTask,
