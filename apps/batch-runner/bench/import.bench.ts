@@ -10,7 +10,7 @@ import { link, mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { runnerEnv, runnerNodeFlags, stripsTypes } from "../bin/node-settings.mjs";
+import { runnerEnv, runnerNodeFlags, typeScriptLoaderFlags } from "../bin/node-settings.mjs";
 import { type SshdServer, startSshd } from "../test/support/sshd.ts";
 import { run } from "../test/support/tools.ts";
 import { BENCH_DIR, type BenchFixture, ensureBenchFixture } from "./fixture.ts";
@@ -134,7 +134,7 @@ async function measure(variant: string, spec: MeasureSpec, expectedRows = rows):
       ...runnerNodeFlags(),
       ...profileFlags(variant),
       ...extraFlags(),
-      ...(stripsTypes(process.versions.node) ? [] : ["--import", "tsx"]),
+      ...typeScriptLoaderFlags(process.versions.node),
       MEASURE_SCRIPT,
       JSON.stringify(spec),
     ],

@@ -7,8 +7,8 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { runnerEnv, runnerNodeFlags, stripsTypes } from "./node-settings.mjs";
+import { fileURLToPath } from "node:url";
+import { runnerEnv, runnerNodeFlags, typeScriptLoaderFlags } from "./node-settings.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -33,11 +33,14 @@ function pinnedNode() {
 }
 
 const node = pinnedNode();
-const loader = stripsTypes(node.version) ? [] : ["--import", pathToFileURL(require.resolve("tsx")).href];
-const child = spawn(node.binary, [...runnerNodeFlags(), ...loader, cli, ...process.argv.slice(2)], {
-  stdio: "inherit",
-  env: runnerEnv(),
-});
+const child = spawn(
+  node.binary,
+  [...runnerNodeFlags(), ...typeScriptLoaderFlags(node.version), cli, ...process.argv.slice(2)],
+  {
+    stdio: "inherit",
+    env: runnerEnv(),
+  },
+);
 // A process manager signals only this shim: pass the signal on so the runner checkpoints and exits.
 for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"]) {
   process.on(signal, () => child.kill(signal));

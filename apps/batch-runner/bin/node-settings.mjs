@@ -1,5 +1,7 @@
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 
 // How the runner's Node process is started: the CLI shim and the import benchmark both use this.
 //
@@ -46,6 +48,12 @@ export const RUNNER_ENV = {
 export function stripsTypes(version) {
   const [major = 0, minor = 0] = version.replace(/^v/, "").split(".").map(Number);
   return major > 23 || (major === 23 && minor >= 6) || (major === 22 && minor >= 18);
+}
+
+/** The flags that load the runner's TypeScript on a Node of this version: none, or tsx's loader. */
+export function typeScriptLoaderFlags(version) {
+  if (stripsTypes(version)) return [];
+  return ["--import", pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href];
 }
 
 /** The flags to pass to node, leaving out any the environment's NODE_OPTIONS already sets. */

@@ -2,7 +2,13 @@ import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { RUNNER_V8_FLAGS, runnerEnv, runnerNodeFlags, stripsTypes } from "../bin/node-settings.mjs";
+import {
+  RUNNER_V8_FLAGS,
+  runnerEnv,
+  runnerNodeFlags,
+  stripsTypes,
+  typeScriptLoaderFlags,
+} from "../bin/node-settings.mjs";
 
 describe("the runner's Node settings", () => {
   it("adds each V8 flag unless NODE_OPTIONS already sets it, and keeps the caller's environment", () => {
@@ -42,6 +48,8 @@ describe("the runner's Node settings", () => {
     expect(stripsTypes("22.17.1")).toBe(false);
     expect(stripsTypes("23.5.0")).toBe(false);
     expect(stripsTypes("20.20.2")).toBe(false);
+    expect(typeScriptLoaderFlags("24.21.0")).toEqual([]);
+    expect(typeScriptLoaderFlags("22.17.1")).toEqual(["--import", expect.stringMatching(/^file:.*tsx/)]);
   });
 
   it("keep the runner's source to TypeScript that Node runs by stripping types", { timeout: 30_000 }, () => {

@@ -1,8 +1,10 @@
 import { mkdir, writeFile } from "node:fs/promises";
-import { createRequire } from "node:module";
 import { dirname, join, relative } from "node:path";
-import { pathToFileURL } from "node:url";
-import { runnerEnv, runnerNodeFlags, stripsTypes } from "@responsys-bridge/batch-runner/node-settings";
+import {
+  runnerEnv,
+  runnerNodeFlags,
+  typeScriptLoaderFlags,
+} from "@responsys-bridge/batch-runner/node-settings";
 import { schedule as cronSchedule, type ScheduledTask } from "node-cron";
 import { z } from "zod";
 import { type ManagedChild, startChild } from "./child-process.ts";
@@ -74,8 +76,6 @@ interface CommandResult {
   code: number;
   stdout: string;
 }
-
-const require = createRequire(import.meta.url);
 
 /**
  * Runs batch-runner commands one at a time, each in its own short-lived process. PGlite allows one
@@ -200,12 +200,9 @@ export function runnerCommand(
   args: string[],
 ): { command: string; args: string[]; env: NodeJS.ProcessEnv } {
   const cli = join(repoRoot, "apps", "batch-runner", "src", "cli.ts");
-  const loader = stripsTypes(process.versions.node)
-    ? []
-    : ["--import", pathToFileURL(require.resolve("tsx")).href];
   return {
     command: process.execPath,
-    args: [...runnerNodeFlags(), ...loader, cli, ...args],
+    args: [...runnerNodeFlags(), ...typeScriptLoaderFlags(process.versions.node), cli, ...args],
     env: runnerEnv(),
   };
 }
