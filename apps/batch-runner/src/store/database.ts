@@ -203,6 +203,10 @@ async function openPostgres(url: string): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: 4 });
   // An idle client's network error must not crash the process; the next query reports it.
   pool.on("error", () => {});
+  // Nor may a client's that is checked out: when the server ends a connection (a restart, a cut
+  // network) its client emits "error", which with no listener crashed the runner. The query in
+  // flight fails with that error anyway, so the file fails alone and is retried.
+  pool.on("connect", (client) => client.on("error", () => {}));
   try {
     const probe = await pool.connect();
     probe.release();
@@ -220,9 +224,17 @@ async function openPostgres(url: string): Promise<Database> {
   return {
     kind: "postgres",
     db,
-    query: async <T>(text: string, params?: unknown[]) => rowsOf<T>(await pool.query(text, params)),
+    query: async <T>(text: string, params?: unknown[]) => {
+      try {
+        return rowsOf<T>(await pool.query(text, params));
+      } catch (error) {
+        throw connectionLost(error, url) ?? error;
+      }
+    },
     transaction: async (work, options) => {
-      const client = await pool.connect();
+      const client = await pool.connect().catch((error: unknown) => {
+        throw connectionLost(error, url) ?? error;
+      });
       // Whether this transaction made the session's profile stage (undone if it rolls back).
       let stageMade = false;
       try {
@@ -262,7 +274,7 @@ async function openPostgres(url: string): Promise<Database> {
         return result;
       } catch (error) {
         await client.query("ROLLBACK").catch(() => {});
-        throw error;
+        throw connectionLost(error, url) ?? error;
       } finally {
         client.release();
       }
@@ -374,6 +386,31 @@ function timeOf(text: string | null): number | null {
 /** pg's QueryResult rows are `any[]`; this is the one place they are given the caller's row type. */
 function rowsOf<T>(result: { rows: unknown[] }): T[] {
   return result.rows as T[];
+}
+
+// SQLSTATE classes and codes of a connection the server ended or lost: 08 (connection exception)
+// and 57P01–57P03 (shut down, crashed, not yet accepting connections).
+const LOST_CONNECTION_STATES = /^(08|57P0[123])/;
+const LOST_CONNECTION_ERRNOS = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH"]);
+
+/**
+ * A PostgreSQL error that means the connection is gone (the server restarted or the network
+ * failed) as DATABASE_UNAVAILABLE, which says what happened; undefined for any other error.
+ */
+function connectionLost(error: unknown, url: string): BridgeError | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const code = "code" in error && typeof error.code === "string" ? error.code : "";
+  const lost =
+    LOST_CONNECTION_STATES.test(code) ||
+    LOST_CONNECTION_ERRNOS.has(code) ||
+    error.message.startsWith("Connection terminated");
+  if (!lost) return undefined;
+  return new BridgeError({
+    code: "DATABASE_UNAVAILABLE",
+    message: `lost the connection to PostgreSQL at ${redactUrl(url)}: ${error.message}`,
+    retryable: true,
+    cause: error,
+  });
 }
 
 export function redactUrl(url: string): string {
