@@ -200,7 +200,15 @@ function isZombie(pid: number): boolean {
 }
 
 async function openPostgres(url: string): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, max: 4 });
+  // TCP keepalive: a server that vanishes without closing the connection (a host that died, a
+  // dropped route) would otherwise leave a query waiting for its answer for ever, and the job's
+  // run with it. The kernel's probes (after 30 s idle) end such a connection within minutes.
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 4,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 30_000,
+  });
   // An idle client's network error must not crash the process; the next query reports it.
   pool.on("error", () => {});
   // Nor may a client's that is checked out: when the server ends a connection (a restart, a cut

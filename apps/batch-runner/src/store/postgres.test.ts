@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isBridgeError } from "@responsys-bridge/core";
@@ -305,6 +305,21 @@ describe("several runners on one PostgreSQL database", () => {
     },
     60_000,
   );
+
+  it("keeps its connections under TCP keepalive, so a vanished server cannot hang a run", async () => {
+    const database = await runner();
+    await database.query("SELECT 1");
+    // /proc/net/tcp: a connection's `tr` field is 02 while its keepalive timer runs (Linux).
+    const port = Number(new URL(server.url).port).toString(16).toUpperCase().padStart(4, "0");
+    const table = [await readFile("/proc/net/tcp", "utf8"), await readFile("/proc/net/tcp6", "utf8")];
+    const timers = table
+      .flatMap((text) => text.split("\n").slice(1))
+      .map((line) => line.trim().split(/\s+/))
+      .filter((fields) => fields[2]?.endsWith(`:${port}`) && fields[3] === "01")
+      .map((fields) => fields[5]?.split(":")[0]);
+    expect(timers.length).toBeGreaterThan(0);
+    expect(new Set(timers)).toEqual(new Set(["02"]));
+  });
 
   it("round-trips awkward event text through the bulk insert", async () => {
     const database = await runner();
