@@ -340,7 +340,7 @@ async function copyInto(client: pg.PoolClient, target: string, rows: Uint8Array)
 }
 
 // A part's profiles take a few MB of COPY rows, in one reused buffer rather than a new one per
-// part: with the part reads below also reusing theirs, PostgreSQL imports of the bench's file
+// part: with PartFiles reusing one buffer for its reads too, PostgreSQL imports of the bench's file
 // peaked 179–186 MB instead of 184–191 MB, and their profiles phase was ~0.5 s shorter
 // (interleaved runs).
 const profileBuffers = new BufferPool(4 * 1024 * 1024);
