@@ -16,7 +16,10 @@ interface Received {
   events: Array<Record<string, unknown>>;
 }
 
-/** A small collect endpoint: answers from `script` in turn (then 200), recording every request. */
+/**
+ * A small collect endpoint: answers from `script` in turn (then 200), recording every request.
+ * A step with status 0 never answers.
+ */
 async function collectServer(script: Array<{ status: number; headers?: Record<string, string> }>) {
   const received: Received[] = [];
   const server: Server = createServer((req, res) => {
@@ -32,13 +35,18 @@ async function collectServer(script: Array<{ status: number; headers?: Record<st
         events: JSON.parse(body),
       });
       const next = script.shift() ?? { status: 200 };
+      if (next.status === 0) return;
       res.writeHead(next.status, { "content-type": "application/json", ...next.headers });
       res.end(JSON.stringify({ status: next.status, data: { message_count: 1 } }));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, received, close: () => new Promise((r) => server.close(r)) };
+  const close = () => {
+    server.closeAllConnections();
+    return new Promise((r) => server.close(r));
+  };
+  return { url: `http://127.0.0.1:${port}`, received, close };
 }
 
 function chunk(lines: number, rejectedLines: number[]): ChunkInput {
@@ -149,6 +157,34 @@ describe("lytics sink", () => {
         { line: 5, reason: "bad date" },
       ]);
       expect(lease.checkpointLine).toBe(12);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("gives up on a request that gets no answer in time, and sends the batch again", async () => {
+    const server = await collectServer([{ status: 0 }, { status: 0 }]);
+    const sleeps: number[] = [];
+    try {
+      const sink = sinkFor(server.url, {
+        requestTimeoutMs: 200,
+        maxAttempts: 2,
+        sleep: async (ms) => {
+          sleeps.push(ms);
+        },
+      });
+      // Two silent answers in a row use up the attempts: the error says why.
+      await expect(sink.write(lease, chunk(3, []))).rejects.toMatchObject({
+        code: "LYTICS_COLLECT_FAILED",
+        retryable: true,
+        message: "Lytics collect request failed after 2 attempt(s): no answer within 200 ms",
+      });
+      expect((await files.list())[0]?.checkpointLine).toBe(0);
+      // The endpoint answers again: the same events go through and the checkpoint moves.
+      expect(await sink.write(lease, chunk(3, []))).toEqual({ events: 3, rejected: 0 });
+      expect(server.received.map((request) => request.events.length)).toEqual([3, 3, 3]);
+      expect(sleeps).toEqual([1000]);
+      expect((await files.list())[0]?.checkpointLine).toBe(4);
     } finally {
       await server.close();
     }

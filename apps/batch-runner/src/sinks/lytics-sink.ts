@@ -24,11 +24,16 @@ export interface LyticsSinkOptions {
   maxBatchBytes?: number;
   maxBatchEvents?: number;
   maxAttempts?: number;
+  /** How long one request may wait for Lytics' answer before it counts as failed and is retried. */
+  requestTimeoutMs?: number;
 }
 
 const DEFAULT_MAX_BATCH_BYTES = 9 * 1024 * 1024;
 const DEFAULT_MAX_BATCH_EVENTS = 5000;
 const DEFAULT_MAX_ATTEMPTS = 8;
+// A batch of up to 9 MB takes seconds to send and acknowledge; an endpoint that has not answered
+// in a minute is stuck. Without a limit of ours, fetch waits up to 5 minutes per attempt.
+const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 const BASE_BACKOFF_MS = 1000;
 const MAX_BACKOFF_MS = 60_000;
 
@@ -44,6 +49,7 @@ export function createLyticsSink(options: LyticsSinkOptions): LineSink {
   const maxBytes = options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
   const maxEvents = options.maxBatchEvents ?? DEFAULT_MAX_BATCH_EVENTS;
   const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const base = options.url.replace(/\/+$/, "");
   const collectUrl = `${base}/collect/json/${encodeURIComponent(options.stream)}?timestamp_field=_ts`;
 
@@ -52,12 +58,15 @@ export function createLyticsSink(options: LyticsSinkOptions): LineSink {
       let status: number;
       let retryAfterMs: number | undefined;
       let detail: string;
+      // A request that times out may still have been taken: the retry can send its events twice,
+      // as a crash before the checkpoint can (at-least-once, above).
+      const timeout = AbortSignal.timeout(requestTimeoutMs);
       try {
         const response = await fetchImpl(url, {
           method: "POST",
           headers: { "Content-Type": "application/json", Authorization: options.apiToken },
           body,
-          signal: signal ?? null,
+          signal: signal === undefined ? timeout : AbortSignal.any([signal, timeout]),
         });
         status = response.status;
         detail = (await response.text().catch(() => "")).slice(0, 300);
@@ -66,7 +75,11 @@ export function createLyticsSink(options: LyticsSinkOptions): LineSink {
       } catch (error) {
         if (signal?.aborted) throw error;
         status = 0;
-        detail = error instanceof Error ? error.message : String(error);
+        detail = timeout.aborted
+          ? `no answer within ${requestTimeoutMs} ms`
+          : error instanceof Error
+            ? error.message
+            : String(error);
       }
       const retryable = status === 0 || status === 429 || status >= 500;
       if (!retryable || attempt >= maxAttempts) {
