@@ -24,16 +24,21 @@ export interface LyticsSinkOptions {
   maxBatchBytes?: number;
   maxBatchEvents?: number;
   maxAttempts?: number;
-  /** How long one request may wait for Lytics' answer before it counts as failed and is retried. */
+  /**
+   * How long one request may wait for Lytics' answer before it counts as failed and is retried,
+   * on top of the time its body takes to send at 100 KB/s.
+   */
   requestTimeoutMs?: number;
 }
 
 const DEFAULT_MAX_BATCH_BYTES = 9 * 1024 * 1024;
 const DEFAULT_MAX_BATCH_EVENTS = 5000;
 const DEFAULT_MAX_ATTEMPTS = 8;
-// A batch of up to 9 MB takes seconds to send and acknowledge; an endpoint that has not answered
-// in a minute is stuck. Without a limit of ours, fetch waits up to 5 minutes per attempt.
+// An endpoint that has not answered a minute after the body could be sent is stuck. Without a
+// limit of ours, fetch waits up to 5 minutes per attempt. The allowance for the body keeps a slow
+// uplink from failing every attempt of a large batch: 9 MB get 90 s more.
 const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+const SLOWEST_UPLOAD_BYTES_PER_MS = 100;
 const BASE_BACKOFF_MS = 1000;
 const MAX_BACKOFF_MS = 60_000;
 
@@ -60,7 +65,8 @@ export function createLyticsSink(options: LyticsSinkOptions): LineSink {
       let detail: string;
       // A request that times out may still have been taken: the retry can send its events twice,
       // as a crash before the checkpoint can (at-least-once, above).
-      const timeout = AbortSignal.timeout(requestTimeoutMs);
+      const limitMs = requestTimeoutMs + Math.ceil(body.length / SLOWEST_UPLOAD_BYTES_PER_MS);
+      const timeout = AbortSignal.timeout(limitMs);
       try {
         const response = await fetchImpl(url, {
           method: "POST",
@@ -76,7 +82,7 @@ export function createLyticsSink(options: LyticsSinkOptions): LineSink {
         if (signal?.aborted) throw error;
         status = 0;
         detail = timeout.aborted
-          ? `no answer within ${requestTimeoutMs} ms`
+          ? `no answer within ${limitMs} ms`
           : error instanceof Error
             ? error.message
             : String(error);
