@@ -63,10 +63,25 @@ export interface TransactionOptions {
   readonly asynchronousCommit?: boolean;
 }
 
+export interface OpenOptions {
+  /**
+   * PostgreSQL: how long a new connection may take to be ready, and a transaction may wait for a
+   * free one from the pool (node-postgres uses one setting for both).
+   */
+  readonly connectTimeoutMs?: number;
+}
+
+// A host that takes the connection but never answers (a stuck server, another service on the
+// port) would otherwise hang the runner for ever. The pool's wait for a free connection shares
+// this limit, so it is far above any wait for a sibling transaction (a second or two).
+const DEFAULT_CONNECT_TIMEOUT_MS = 60_000;
+
 /** Opens PGlite (a directory) or PostgreSQL (a URL) and applies pending migrations. */
-export async function openDatabase(location: DatabaseLocation): Promise<Database> {
+export async function openDatabase(location: DatabaseLocation, options: OpenOptions = {}): Promise<Database> {
   const database =
-    location.kind === "pglite" ? await openPglite(location.dir) : await openPostgres(location.url);
+    location.kind === "pglite"
+      ? await openPglite(location.dir)
+      : await openPostgres(location.url, options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
   try {
     await migrate(database);
   } catch (error) {
@@ -199,7 +214,7 @@ function isZombie(pid: number): boolean {
   }
 }
 
-async function openPostgres(url: string): Promise<Database> {
+async function openPostgres(url: string, connectTimeoutMs: number): Promise<Database> {
   // TCP keepalive: a server that vanishes without closing the connection (a host that died, a
   // dropped route) would otherwise leave a query waiting for its answer for ever, and the job's
   // run with it. The kernel's probes (after 30 s idle) end such a connection within minutes.
@@ -208,6 +223,7 @@ async function openPostgres(url: string): Promise<Database> {
     max: 4,
     keepAlive: true,
     keepAliveInitialDelayMillis: 30_000,
+    connectionTimeoutMillis: connectTimeoutMs,
   });
   // An idle client's network error must not crash the process; the next query reports it.
   pool.on("error", () => {});

@@ -1,4 +1,5 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { type AddressInfo, createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isBridgeError } from "@responsys-bridge/core";
@@ -319,6 +320,28 @@ describe("several runners on one PostgreSQL database", () => {
       .map((fields) => fields[5]?.split(":")[0]);
     expect(timers.length).toBeGreaterThan(0);
     expect(new Set(timers)).toEqual(new Set(["02"]));
+  });
+
+  it("gives up on a server that takes the connection and never answers, with a clear error", async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const { port } = silent.address() as AddressInfo;
+    try {
+      const url = `postgres://runner:secret@127.0.0.1:${port}/runner`;
+      await expect(openDatabase({ kind: "postgres", url }, { connectTimeoutMs: 300 })).rejects.toMatchObject({
+        code: "DATABASE_UNAVAILABLE",
+        message: expect.stringMatching(
+          new RegExp(
+            `^cannot connect to PostgreSQL at postgres://runner:\\*\\*\\*@127\\.0\\.0\\.1:${port}/runner: .*timeout`,
+          ),
+        ),
+      });
+      expect(sockets.length).toBeGreaterThan(0);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 
   it("round-trips awkward event text through the bulk insert", async () => {
