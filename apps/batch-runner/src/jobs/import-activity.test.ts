@@ -18,29 +18,13 @@ import { allProfiles, findProfile } from "../store/profiles.ts";
 import { openTestDatabase } from "../store/test-database.ts";
 import { type ImportJobDeps, runImportJob } from "./import-activity.ts";
 import { listFiles } from "./inspect.ts";
-import { connectText, writeConnectFile } from "./test-connect-files.ts";
+import { connectText, folderJob, writeConnectFile } from "./test-connect-files.ts";
 
 const NOW = new Date("2026-03-02T00:00:00Z");
 const START = new Date("2026-03-01T09:00:00Z");
 const mapper = createProfileMapper(defaultResponsysMapping);
 
-const job = {
-  id: "events",
-  accountIds: ["12345"],
-  delimiter: ",",
-  authorization: {
-    type: "responsys_sftp" as const,
-    host: "127.0.0.1",
-    port: 22,
-    username: "u",
-    privateKey: "",
-    hostKey: undefined,
-    insecureAcceptAnyHostKey: true,
-    folder: "/download",
-    pgpPrivateKey: undefined,
-    pgpPassphrase: undefined,
-  },
-};
+const job = { ...folderJob, id: "events", accountIds: ["12345"] };
 
 interface Env {
   root: string;

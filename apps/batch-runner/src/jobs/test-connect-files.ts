@@ -3,6 +3,28 @@ import { join } from "node:path";
 import { zipSync } from "fflate";
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+/**
+ * An import job over a local folder, for tests that read it with FolderSource (the SFTP fields go
+ * unused). Spread it and override what a test needs.
+ */
+export const folderJob = {
+  id: "job",
+  accountIds: [] as string[],
+  delimiter: ",",
+  authorization: {
+    type: "responsys_sftp" as const,
+    host: "127.0.0.1",
+    port: 22,
+    username: "u",
+    privateKey: "",
+    hostKey: undefined as string | undefined,
+    insecureAcceptAnyHostKey: true,
+    folder: "/download",
+    pgpPrivateKey: undefined,
+    pgpPassphrase: undefined,
+  },
+};
+
 export const CONNECT_COLUMNS = [
   "EVENT_TYPE_ID",
   "ACCOUNT_ID",

@@ -244,6 +244,7 @@ async function openPostgres(url: string, connectTimeoutMs: number): Promise<Data
     });
   }
   const db: RunnerDrizzle = drizzlePostgres()({ client: pool, schema: storeSchema });
+  const described = (error: unknown) => connectionLost(error, url) ?? error;
   const staged = new WeakSet<pg.PoolClient>();
   return {
     kind: "postgres",
@@ -252,12 +253,12 @@ async function openPostgres(url: string, connectTimeoutMs: number): Promise<Data
       try {
         return rowsOf<T>(await pool.query(text, params));
       } catch (error) {
-        throw connectionLost(error, url) ?? error;
+        throw described(error);
       }
     },
     transaction: async (work, options) => {
       const client = await pool.connect().catch((error: unknown) => {
-        throw connectionLost(error, url) ?? error;
+        throw described(error);
       });
       // Whether this transaction made the session's profile stage (undone if it rolls back).
       let stageMade = false;
@@ -298,7 +299,7 @@ async function openPostgres(url: string, connectTimeoutMs: number): Promise<Data
         return result;
       } catch (error) {
         await client.query("ROLLBACK").catch(() => {});
-        throw connectionLost(error, url) ?? error;
+        throw described(error);
       } finally {
         client.release();
       }

@@ -6,7 +6,7 @@ import { isBridgeError } from "@responsys-bridge/core";
 import { defaultResponsysMapping } from "@responsys-bridge/mapping";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runImportJob } from "../jobs/import-activity.ts";
-import { connectText, writeConnectFile } from "../jobs/test-connect-files.ts";
+import { connectText, folderJob, writeConnectFile } from "../jobs/test-connect-files.ts";
 import { silentLogger } from "../logging/logger.ts";
 import { FolderSource } from "../sftp/folder-source.ts";
 import { createProfileMapper } from "../sinks/profile-mapper.ts";
@@ -36,25 +36,6 @@ function version(n: number): FileVersion {
     accountId: "12345",
   };
 }
-
-/** An import job over a local folder (the tests use FolderSource; the SFTP fields go unused). */
-const folderJob = {
-  id: "job",
-  accountIds: [],
-  delimiter: ",",
-  authorization: {
-    type: "responsys_sftp" as const,
-    host: "h",
-    port: 22,
-    username: "u",
-    privateKey: "",
-    hostKey: "SHA256:x",
-    insecureAcceptAnyHostKey: false,
-    folder: "/download",
-    pgpPrivateKey: undefined,
-    pgpPassphrase: undefined,
-  },
-};
 
 describe("several runners on one PostgreSQL database", () => {
   let server: TestPostgres;
