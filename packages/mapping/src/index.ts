@@ -9,6 +9,7 @@ export {
   type Mapping,
   type MappingField,
   type MergeRule,
+  mappingText,
   parseMapping,
 } from "./mapping.ts";
 export {

@@ -216,6 +216,7 @@ export interface CompiledMapping {
 }
 
 const compiledMappings = new WeakMap<Mapping, CompiledMapping>();
+const mappingTexts = new WeakMap<Mapping, string>();
 
 /** The equality test of a groupable condition: eq(field, "text") or eq("text", field). */
 function equalityTest(condition: Expr | undefined): { field: string; text: string } | undefined {
@@ -602,5 +603,16 @@ export function parseMapping(lql: string): Mapping {
       mapping.by,
     ),
   );
+  mappingTexts.set(mapping, lql);
   return mapping;
+}
+
+/**
+ * The LQL text a mapping was parsed from: what to hand another thread or process, which parses it
+ * again (a parsed mapping's compiled form does not survive a structured clone).
+ */
+export function mappingText(mapping: Mapping): string {
+  const text = mappingTexts.get(mapping);
+  if (text === undefined) compiledMapping(mapping);
+  return text ?? "";
 }

@@ -1,6 +1,6 @@
 import { isBridgeError } from "@responsys-bridge/core";
 import { describe, expect, it } from "vitest";
-import { parseMapping } from "./mapping.ts";
+import { mappingText, parseMapping } from "./mapping.ts";
 import {
   applyEvent,
   applyEvents,
@@ -28,6 +28,16 @@ const mapping = parseMapping(`
 `);
 
 type Event = Record<string, unknown>;
+
+describe("mappingText", () => {
+  it("gives back the text a mapping was parsed from, which parses to a mapping that maps the same", () => {
+    const again = parseMapping(mappingText(mapping));
+    expect(mappingText(again)).toBe(mappingText(mapping));
+    expect(mappingText(mapping)).toContain("INTO user BY id OR email");
+    const event = { id: "1", email: "A@B.com", event: "OPEN", tag: "x", _ts: "2026-01-01T00:00:00Z" };
+    expect(applyEvent({}, event, again)).toEqual(applyEvent({}, event, mapping));
+  });
+});
 
 // Five events of one user, listed in time order; tests feed them in other orders.
 const EVENTS: Event[] = [
@@ -279,6 +289,7 @@ describe("purity and bad input", () => {
     ],
     ["an event that is not an object", () => applyEvent({}, JSON.parse("[1]"), mapping), "INVALID_EVENT"],
     ["a mapping not made by parseMapping", () => applyEvent({}, {}, { ...mapping }), "INVALID_MAPPING"],
+    ["the text of a mapping not made by parseMapping", () => mappingText({ ...mapping }), "INVALID_MAPPING"],
   ])("%s is a clear error", (_name, run, code) => {
     expect(failureCode(run)).toBe(code);
   });

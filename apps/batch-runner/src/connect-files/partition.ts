@@ -67,8 +67,6 @@ export class PartFiles {
   readonly #dir: string;
   readonly #parts: number;
   readonly #writers: Array<PartWriter | undefined> = [];
-  /** Every part is read into this one buffer (grown as needed): see read(). */
-  #readBuffer: Buffer | undefined;
 
   constructor(dir: string, parts: number, fromPart: number) {
     this.#dir = dir;
@@ -76,7 +74,7 @@ export class PartFiles {
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
     for (let index = fromPart; index < parts; index++) {
-      this.#writers[index] = new PartWriter(openSync(this.#path(index), "w"), partBufferBytes(parts));
+      this.#writers[index] = new PartWriter(openSync(this.pathOf(index), "w"), partBufferBytes(parts));
     }
   }
 
@@ -91,56 +89,15 @@ export class PartFiles {
     this.#writers.length = 0;
   }
 
-  /** Part `index`'s events by user key, each user's in the order they were added. */
-  read(index: number): Map<string, PartEvents> {
-    const text = this.#readText(index);
-    const users = new Map<string, PartEvents>();
-    for (let start = 0; start < text.length; ) {
-      const end = text.indexOf("\n", start);
-      const keyAt = text.indexOf("\t", start) + 1;
-      const jsonAt = text.indexOf("\t", keyAt) + 1;
-      const key = readKey(text.slice(keyAt, jsonAt - 1));
-      const event = { line: Number(text.slice(start, keyAt - 1)), json: text.slice(jsonAt, end) };
-      const events = users.get(key);
-      if (events === undefined) users.set(key, [event]);
-      else events.push(event);
-      start = end + 1;
-    }
-    return users;
-  }
-
-  /**
-   * The part's text, decoded at once (readFile's own UTF-8 decoding goes piece by piece and is
-   * slower), read into the buffer of the previous part rather than a new one of a few MB (see
-   * withProfileCopyRows in store/database.ts for what that saved).
-   */
-  #readText(index: number): string {
-    const fd = openSync(this.#path(index), "r");
-    try {
-      const size = fstatSync(fd).size;
-      if (this.#readBuffer === undefined || this.#readBuffer.length < size) {
-        this.#readBuffer = Buffer.allocUnsafeSlow(Math.max(size, this.#readBuffer?.length ?? 0));
-      }
-      let done = 0;
-      while (done < size) {
-        const read = readSync(fd, this.#readBuffer, done, size - done, done);
-        if (read === 0) break;
-        done += read;
-      }
-      return this.#readBuffer.toString("utf8", 0, done);
-    } finally {
-      closeSync(fd);
-    }
+  /** Where part `index` is written (readPart reads it once finish() has run). */
+  pathOf(index: number): string {
+    return path.join(this.#dir, `part-${index}`);
   }
 
   /** Deletes the part files (also closing any still open). */
   remove(): void {
     this.finish();
     rmSync(this.#dir, { recursive: true, force: true });
-  }
-
-  #path(index: number): string {
-    return path.join(this.#dir, `part-${index}`);
   }
 }
 
@@ -187,6 +144,52 @@ class PartWriter {
     let done = 0;
     while (done < this.#used) done += writeSync(this.#fd, this.#buffer, done, this.#used - done);
     this.#used = 0;
+  }
+}
+
+/**
+ * Reads part files, each into the buffer of the previous part rather than a new one of a few MB
+ * (see withProfileCopyRows in store/database.ts for what that saved).
+ */
+export class PartReader {
+  #buffer: Buffer | undefined;
+
+  /** The part's events by user key, each user's in the order they were added. */
+  read(file: string): Map<string, PartEvents> {
+    const text = this.#readText(file);
+    const users = new Map<string, PartEvents>();
+    for (let start = 0; start < text.length; ) {
+      const end = text.indexOf("\n", start);
+      const keyAt = text.indexOf("\t", start) + 1;
+      const jsonAt = text.indexOf("\t", keyAt) + 1;
+      const key = readKey(text.slice(keyAt, jsonAt - 1));
+      const event = { line: Number(text.slice(start, keyAt - 1)), json: text.slice(jsonAt, end) };
+      const events = users.get(key);
+      if (events === undefined) users.set(key, [event]);
+      else events.push(event);
+      start = end + 1;
+    }
+    return users;
+  }
+
+  /** The part's text, decoded at once (readFile's own UTF-8 decoding goes piece by piece and is slower). */
+  #readText(file: string): string {
+    const fd = openSync(file, "r");
+    try {
+      const size = fstatSync(fd).size;
+      if (this.#buffer === undefined || this.#buffer.length < size) {
+        this.#buffer = Buffer.allocUnsafeSlow(Math.max(size, this.#buffer?.length ?? 0));
+      }
+      let done = 0;
+      while (done < size) {
+        const read = readSync(fd, this.#buffer, done, size - done, done);
+        if (read === 0) break;
+        done += read;
+      }
+      return this.#buffer.toString("utf8", 0, done);
+    } finally {
+      closeSync(fd);
+    }
   }
 }
 

@@ -382,11 +382,22 @@ async function* byUser(
     const write = batch.finish();
     if (write !== undefined) yield write;
     partFiles.finish();
+    // Parts are folded ahead, several at a time where the sink has the workers for it.
+    const ahead: Array<Promise<ChunkWrite>> = [];
+    let next = parts.done;
     for (let index = parts.done; index < parts.of; index++) {
       signal.throwIfAborted();
-      yield await sink.preparePart({ index, of: parts.of, users: partFiles.read(index) });
+      for (; next < parts.of && ahead.length < sink.partsAhead; next++) {
+        const prepared = sink.preparePart({ index: next, of: parts.of, path: partFiles.pathOf(next) });
+        // One that fails after an earlier one failed the file is never awaited.
+        prepared.catch(() => {});
+        ahead.push(prepared);
+      }
+      const prepared = ahead.shift();
+      if (prepared !== undefined) yield await prepared;
     }
   } finally {
+    await sink.release();
     partFiles.remove();
   }
 }

@@ -15,6 +15,8 @@ export type { Profile };
  * contributions merge. All pure, so a retried transaction starts again from clean data.
  */
 export interface ProfileMapper {
+  /** The mapping itself (fold workers parse its text again: see mappingText). */
+  readonly mapping: Mapping;
   /** The identity fields (`BY a OR b`) in order of preference, used to find a profile by an id. */
   readonly identityFields: readonly string[];
   /** The event fields the mapping reads: an event cut down to them folds the same. */
@@ -33,6 +35,7 @@ export interface ProfileMapper {
 /** A ProfileMapper over a parsed mapping from @responsys-bridge/mapping. */
 export function createProfileMapper(mapping: Mapping): ProfileMapper {
   return {
+    mapping,
     identityFields: mapping.by,
     reads: mapping.reads,
     identify(event) {

@@ -1,4 +1,4 @@
-import type { PartEvents, PartRecord } from "../connect-files/partition.ts";
+import type { PartRecord } from "../connect-files/partition.ts";
 import type { EventColumns } from "../store/event-columns.ts";
 import type { FileLease } from "../store/file-state.ts";
 
@@ -33,11 +33,11 @@ export interface RowBatch {
   finish(): ChunkWrite | undefined;
 }
 
-/** One part of a file imported by user: its users' events, each user's in line order. */
+/** One part of a file imported by user: its part file, complete (see PartFiles). */
 export interface PartInput {
   index: number;
   of: number;
-  users: Map<string, PartEvents>;
+  path: string;
 }
 
 export interface ChunkWritten {
@@ -77,13 +77,17 @@ export interface UserSink extends SinkBase {
   readonly type: "store";
   /** About how much plaintext goes into one part (a part and the next are held in memory). */
   readonly partBytes: number;
+  /** How many parts to have prepared ahead of the one being written. */
+  readonly partsAhead: number;
   /** A new batch of the file's rows, in line order. */
   startRows(file: UserFile): RowBatch;
   /**
-   * The CPU part of writing a part's profiles (mapping), done ahead like LineSink.prepare. It gives
-   * the event loop a turn every few milliseconds, so the write in flight keeps going meanwhile.
+   * The CPU part of writing a part's profiles (mapping), done ahead like LineSink.prepare, away
+   * from the main thread, so the writes in flight keep going meanwhile.
    */
   preparePart(part: PartInput): Promise<ChunkWrite>;
+  /** The file is done with (imported, failed or paused): frees what its parts needed. */
+  release(): Promise<void>;
 }
 
 /** A prepared chunk or part, written under a lease. */

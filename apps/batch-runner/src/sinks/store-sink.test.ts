@@ -1,6 +1,9 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { defaultResponsysMapping } from "@responsys-bridge/mapping";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { PartRecord } from "../connect-files/partition.ts";
+import { PartFiles, type PartRecord } from "../connect-files/partition.ts";
 import type { Database } from "../store/database.ts";
 import { EventColumns } from "../store/event-columns.ts";
 import { FileStates } from "../store/file-state.ts";
@@ -27,140 +30,160 @@ function withoutEmail(event: ReturnType<typeof open>): Record<string, string> {
 describe("store sink", () => {
   let database: Database;
   let cleanup: () => Promise<void>;
+  let partsRoot: string;
   beforeEach(async () => {
     ({ database, cleanup } = await openTestDatabase());
+    partsRoot = await mkdtemp(join(tmpdir(), "store-sink-"));
   }, 60_000);
   afterEach(async () => {
     await database.close().catch(() => {});
     await cleanup();
+    await rm(partsRoot, { recursive: true, force: true });
   });
 
-  it("writes a chunk's rows by line, each part's profiles once, and turns an event the fold cannot read into a bad row", async () => {
-    const files = new FileStates(database, "job");
-    const outcome = await files.acquire(
-      { path: "/d/1234_OPEN_20260301_100000.txt", name: "f", size: 1, mtimeMs: 1, accountId: "1234" },
-      "runner",
-      T0,
-      60_000,
-    );
-    if (!outcome.acquired) throw new Error("lease");
-    const { lease } = outcome;
-    const mapper = createProfileMapper(defaultResponsysMapping);
-    const sink = createStoreSink({ database, files, mapper, now: () => T0, leaseTtlMs: 60_000 });
+  it.each([
+    ["inline", 0],
+    ["in a worker thread", 1],
+  ])(
+    "writes a chunk's rows by line, each part's profiles once (folded %s), and turns an event the fold cannot read into a bad row",
+    async (_how, foldWorkers) => {
+      const files = new FileStates(database, "job");
+      const outcome = await files.acquire(
+        { path: "/d/1234_OPEN_20260301_100000.txt", name: "f", size: 1, mtimeMs: 1, accountId: "1234" },
+        "runner",
+        T0,
+        60_000,
+      );
+      if (!outcome.acquired) throw new Error("lease");
+      const { lease } = outcome;
+      const mapper = createProfileMapper(defaultResponsysMapping);
+      const sink = createStoreSink({
+        database,
+        files,
+        mapper,
+        now: () => T0,
+        leaseTtlMs: 60_000,
+        foldWorkers,
+      });
 
-    const chunk = {
-      events: [
-        { line: 2, event: open("1", "2026-03-01T09:00:00.000Z") },
-        { line: 3, event: open("1", "not a date") },
-        // No email (an empty cell): its row holds null there, and event_data leaves the key out.
-        { line: 4, event: withoutEmail(open("2", "2026-03-01T09:05:00.000Z")) },
-        { line: 5, event: open("1", "2026-03-01T09:10:00.000Z") },
-      ],
-      rejected: [{ line: 6, reason: "expected 6 columns, found 2" }],
-      lastLine: 6,
-    };
-    const next = {
-      events: [{ line: 7, event: open("3", "2026-03-01T09:20:00.000Z") }],
-      rejected: [],
-      lastLine: 7,
-    };
-    const file = {
-      fileId: lease.fileId,
-      writtenUpTo: 0,
-      parts: { done: 0, of: 1 },
-      columns: new EventColumns(),
-    };
-    const records: PartRecord[] = [];
-    const batch = sink.startRows(file);
-    batch.add(chunk, (record) => records.push(record));
-    batch.add(next, (record) => records.push(record));
-    expect(batch.rows).toBe(6);
-    // Line 3's unreadable time does not stop its identity (that needs no time): the row is written
-    // with its batch, and the fold of its part turns it into a bad row.
-    expect(records.map((record) => [record.line, record.key])).toEqual([
-      [2, "rs_user_id:1"],
-      [3, "rs_user_id:1"],
-      [4, "rs_user_id:2"],
-      [5, "rs_user_id:1"],
-      [7, "rs_user_id:3"],
-    ]);
-    // A part keeps what the fold reads (account_id is not read by the default mapping); the
-    // events table keeps the whole event.
-    expect(JSON.parse(records[0]?.json ?? "")).toEqual({
-      event: "OPEN",
-      channel: "email",
-      riid: "1",
-      email: "user1@example.com",
-      _ts: "2026-03-01T09:00:00.000Z",
-    });
-    expect(await batch.finish()?.(lease)).toEqual({ events: 5, rejected: 1 });
-    const columns = ["event", "channel", "account_id", "riid", "email", "_ts"];
-    expect(lease).toMatchObject({ checkpointLine: 7, parts: 1, partsDone: 0, columns });
-    // Resumed past these rows: their records again (for the parts), nothing to write.
-    const again: PartRecord[] = [];
-    const resumed = sink.startRows({
-      ...file,
-      writtenUpTo: 7,
-      columns: new EventColumns(lease.columns ?? []),
-    });
-    resumed.add(chunk, (record) => again.push(record));
-    resumed.add(next, (record) => again.push(record));
-    expect(resumed.finish()).toBeUndefined();
-    expect(again).toEqual(records);
+      const chunk = {
+        events: [
+          { line: 2, event: open("1", "2026-03-01T09:00:00.000Z") },
+          { line: 3, event: open("1", "not a date") },
+          // No email (an empty cell): its row holds null there, and event_data leaves the key out.
+          { line: 4, event: withoutEmail(open("2", "2026-03-01T09:05:00.000Z")) },
+          { line: 5, event: open("1", "2026-03-01T09:10:00.000Z") },
+        ],
+        rejected: [{ line: 6, reason: "expected 6 columns, found 2" }],
+        lastLine: 6,
+      };
+      const next = {
+        events: [{ line: 7, event: open("3", "2026-03-01T09:20:00.000Z") }],
+        rejected: [],
+        lastLine: 7,
+      };
+      const file = {
+        fileId: lease.fileId,
+        writtenUpTo: 0,
+        parts: { done: 0, of: 1 },
+        columns: new EventColumns(),
+      };
+      const records: PartRecord[] = [];
+      const batch = sink.startRows(file);
+      batch.add(chunk, (record) => records.push(record));
+      batch.add(next, (record) => records.push(record));
+      expect(batch.rows).toBe(6);
+      // Line 3's unreadable time does not stop its identity (that needs no time): the row is written
+      // with its batch, and the fold of its part turns it into a bad row.
+      expect(records.map((record) => [record.line, record.key])).toEqual([
+        [2, "rs_user_id:1"],
+        [3, "rs_user_id:1"],
+        [4, "rs_user_id:2"],
+        [5, "rs_user_id:1"],
+        [7, "rs_user_id:3"],
+      ]);
+      // A part keeps what the fold reads (account_id is not read by the default mapping); the
+      // events table keeps the whole event.
+      expect(JSON.parse(records[0]?.json ?? "")).toEqual({
+        event: "OPEN",
+        channel: "email",
+        riid: "1",
+        email: "user1@example.com",
+        _ts: "2026-03-01T09:00:00.000Z",
+      });
+      expect(await batch.finish()?.(lease)).toEqual({ events: 5, rejected: 1 });
+      const columns = ["event", "channel", "account_id", "riid", "email", "_ts"];
+      expect(lease).toMatchObject({ checkpointLine: 7, parts: 1, partsDone: 0, columns });
+      // Resumed past these rows: their records again (for the parts), nothing to write.
+      const again: PartRecord[] = [];
+      const resumed = sink.startRows({
+        ...file,
+        writtenUpTo: 7,
+        columns: new EventColumns(lease.columns ?? []),
+      });
+      resumed.add(chunk, (record) => again.push(record));
+      resumed.add(next, (record) => again.push(record));
+      expect(resumed.finish()).toBeUndefined();
+      expect(again).toEqual(records);
 
-    // User 3's event as the fold cannot read it (as if the mapping disagreed with the identity).
-    const users = new Map<string, Array<{ line: number; json: string }>>();
-    for (const { line, key, json } of records) {
-      const event = { line, json: json.replace("2026-03-01T09:20:00.000Z", "not a date") };
-      users.set(key, [...(users.get(key) ?? []), event]);
-    }
-    expect(await (await sink.preparePart({ index: 0, of: 1, users }))(lease)).toEqual({
-      events: -2,
-      rejected: 2,
-    });
-    expect(lease).toMatchObject({ checkpointLine: 7, parts: 1, partsDone: 1 });
+      // User 3's event as the fold cannot read it (as if the mapping disagreed with the identity).
+      const parts = new PartFiles(join(partsRoot, "parts"), 1, 0);
+      for (const { line, key, json } of records) {
+        parts.add({ line, key, json: json.replace("2026-03-01T09:20:00.000Z", "not a date") });
+      }
+      parts.finish();
+      try {
+        expect(await (await sink.preparePart({ index: 0, of: 1, path: parts.pathOf(0) }))(lease)).toEqual({
+          events: -2,
+          rejected: 2,
+        });
+      } finally {
+        await sink.release();
+      }
+      expect(lease).toMatchObject({ checkpointLine: 7, parts: 1, partsDone: 1 });
 
-    const one = await findProfile(database, mapper.identityFields, "1");
-    expect(one?.profile).toMatchObject({
-      email_open_ct: 2,
-      email_first_open_ts: "2026-03-01T09:00:00.000Z",
-      email_last_open_ts: "2026-03-01T09:10:00.000Z",
-    });
-    expect((await findProfile(database, mapper.identityFields, "2"))?.profile).toMatchObject({
-      email_open_ct: 1,
-    });
-    expect(await findProfile(database, mapper.identityFields, "3")).toBeUndefined();
-    const events = await database.query<{ line: number; data: string; whole: unknown }>(
-      "SELECT e.line, e.data, d.data AS whole FROM events e JOIN event_data d USING (file_id, line) ORDER BY line",
-    );
-    expect(events.map((row) => row.line)).toEqual([2, 4, 5]);
-    // The row holds values by the file's columns; event_data gives the event back.
-    expect(JSON.parse(events[0]?.data ?? "")).toEqual([
-      "OPEN",
-      "email",
-      "1234",
-      "1",
-      "user1@example.com",
-      "2026-03-01T09:00:00.000Z",
-    ]);
-    expect(events[0]?.whole).toEqual(open("1", "2026-03-01T09:00:00.000Z"));
-    expect(JSON.parse(events[1]?.data ?? "")).toEqual([
-      "OPEN",
-      "email",
-      "1234",
-      "2",
-      null,
-      "2026-03-01T09:05:00.000Z",
-    ]);
-    expect(events[1]?.whole).toEqual(withoutEmail(open("2", "2026-03-01T09:05:00.000Z")));
-    const rejected = await database.query<{ line: number; reason: string }>(
-      "SELECT line, reason FROM rejected_rows ORDER BY line",
-    );
-    expect(rejected).toEqual([
-      { line: 3, reason: expect.stringMatching(/^mapping: event _ts "not a date" is not a date/) },
-      { line: 6, reason: "expected 6 columns, found 2" },
-      { line: 7, reason: expect.stringMatching(/^mapping: event _ts "not a date" is not a date/) },
-    ]);
-    expect((await files.list())[0]).toMatchObject({ rows: 6, events: 3, rejected: 3 });
-  });
+      const one = await findProfile(database, mapper.identityFields, "1");
+      expect(one?.profile).toMatchObject({
+        email_open_ct: 2,
+        email_first_open_ts: "2026-03-01T09:00:00.000Z",
+        email_last_open_ts: "2026-03-01T09:10:00.000Z",
+      });
+      expect((await findProfile(database, mapper.identityFields, "2"))?.profile).toMatchObject({
+        email_open_ct: 1,
+      });
+      expect(await findProfile(database, mapper.identityFields, "3")).toBeUndefined();
+      const events = await database.query<{ line: number; data: string; whole: unknown }>(
+        "SELECT e.line, e.data, d.data AS whole FROM events e JOIN event_data d USING (file_id, line) ORDER BY line",
+      );
+      expect(events.map((row) => row.line)).toEqual([2, 4, 5]);
+      // The row holds values by the file's columns; event_data gives the event back.
+      expect(JSON.parse(events[0]?.data ?? "")).toEqual([
+        "OPEN",
+        "email",
+        "1234",
+        "1",
+        "user1@example.com",
+        "2026-03-01T09:00:00.000Z",
+      ]);
+      expect(events[0]?.whole).toEqual(open("1", "2026-03-01T09:00:00.000Z"));
+      expect(JSON.parse(events[1]?.data ?? "")).toEqual([
+        "OPEN",
+        "email",
+        "1234",
+        "2",
+        null,
+        "2026-03-01T09:05:00.000Z",
+      ]);
+      expect(events[1]?.whole).toEqual(withoutEmail(open("2", "2026-03-01T09:05:00.000Z")));
+      const rejected = await database.query<{ line: number; reason: string }>(
+        "SELECT line, reason FROM rejected_rows ORDER BY line",
+      );
+      expect(rejected).toEqual([
+        { line: 3, reason: expect.stringMatching(/^mapping: event _ts "not a date" is not a date/) },
+        { line: 6, reason: "expected 6 columns, found 2" },
+        { line: 7, reason: expect.stringMatching(/^mapping: event _ts "not a date" is not a date/) },
+      ]);
+      expect((await files.list())[0]).toMatchObject({ rows: 6, events: 3, rejected: 3 });
+    },
+  );
 });

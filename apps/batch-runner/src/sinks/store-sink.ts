@@ -1,6 +1,5 @@
-import { setImmediate } from "node:timers/promises";
+import { availableParallelism } from "node:os";
 import { isBridgeError } from "@responsys-bridge/core";
-import type { PartEvents } from "../connect-files/partition.ts";
 import { BufferPool, CopyRows } from "../store/copy-rows.ts";
 import {
   type Database,
@@ -10,7 +9,9 @@ import {
   type SqlTransaction,
 } from "../store/database.ts";
 import type { ChunkProgress, FileLease, FileStates } from "../store/file-state.ts";
-import { type Profile, type ProfileMapper, storedProfile } from "./profile-mapper.ts";
+import { InlineFolds, mappingRejection, type PartFolds, type RejectedRow } from "./fold-part.ts";
+import { FoldWorkers } from "./fold-workers.ts";
+import { type ProfileMapper, storedProfile } from "./profile-mapper.ts";
 import type { ChunkWrite, ImportEvent, PartInput, RowBatch, UserFile, UserSink } from "./sink.ts";
 
 export interface StoreSinkOptions {
@@ -19,13 +20,13 @@ export interface StoreSinkOptions {
   mapper: ProfileMapper;
   now: () => Date;
   leaseTtlMs: number;
+  /** Worker threads that fold parts into profiles, 0 for none (see defaultFoldWorkers). */
+  foldWorkers?: number;
 }
 
 // PostgreSQL codes worth one more try of a whole transaction: deadlock, serialization.
 const RETRYABLE_SQLSTATES = new Set(["40P01", "40001"]);
 const MAX_TRANSACTION_ATTEMPTS = 5;
-
-type Rejected = { line: number; reason: string };
 
 // A file is cut into parts of about this much plaintext, and a part and the next one are held in
 // memory while they are mapped and written (the bench's file: ~140 parts of ~7,000 events of ~700
@@ -49,6 +50,13 @@ const BATCH_BUFFER_BYTES = 2 * 1024 * 1024;
  */
 export function createStoreSink(options: StoreSinkOptions): UserSink {
   const { database, files, mapper, now, leaseTtlMs } = options;
+  const foldWorkers = options.foldWorkers ?? defaultFoldWorkers(database.kind);
+  // Started with a file's rows, so they are ready when its parts are.
+  let folds: PartFolds | undefined;
+  const startFolds = (): PartFolds => {
+    folds ??= foldWorkers > 0 ? new FoldWorkers(mapper.mapping, foldWorkers) : new InlineFolds(mapper);
+    return folds;
+  };
 
   /** Runs a write in a transaction that ends with the checkpoint, retrying deadlocks. */
   const commit = async (
@@ -88,7 +96,8 @@ export function createStoreSink(options: StoreSinkOptions): UserSink {
     return cut;
   };
   const startRows = (file: UserFile): RowBatch => {
-    const rejectedRows: Rejected[] = [];
+    startFolds();
+    const rejectedRows: RejectedRow[] = [];
     const copy = new CopyRows(EVENT_COPY_COLUMNS, BATCH_BUFFER_BYTES, buffers.take());
     let rows = 0;
     let lastLine = file.writtenUpTo;
@@ -149,11 +158,9 @@ export function createStoreSink(options: StoreSinkOptions): UserSink {
   };
 
   const preparePart = async (part: PartInput): Promise<ChunkWrite> => {
-    // Map outside the transaction: it is the CPU-heavy part, it overlaps the previous part's
-    // writes, and a retried transaction must not redo it.
-    const { shares, failed } = await mapPart(mapper, part.users);
-    // Sorted keys: the same order for every writer, and index-order reads.
-    const keys = [...shares.keys()].sort();
+    // Folded outside the transaction, in a worker: it is the CPU-heavy part, it overlaps the
+    // previous parts' writes, and a retried transaction must not redo it.
+    const { keys, shares, failed } = await startFolds().fold(part.path);
     const progress = (lease: FileLease): ChunkProgress => ({
       checkpointLine: lease.checkpointLine,
       // The events table took these events with their batch; the mapping cannot read them after
@@ -178,8 +185,9 @@ export function createStoreSink(options: StoreSinkOptions): UserSink {
           // a read-modify-write of a profile never loses another runner's update.
           const stored = await tx.loadProfiles(keys);
           const updated: ProfileRow[] = [];
-          for (const key of keys) {
-            const share = shares.get(key) ?? "{}";
+          for (let index = 0; index < keys.length; index++) {
+            const key = keys[index] ?? "";
+            const share = shares[index] ?? "{}";
             const old = stored.get(key);
             const profile =
               old === undefined
@@ -198,8 +206,14 @@ export function createStoreSink(options: StoreSinkOptions): UserSink {
   return {
     type: "store",
     partBytes: PART_BYTES[database.kind],
+    partsAhead: foldWorkers + 1,
     startRows,
     preparePart,
+    async release() {
+      const stopping = folds;
+      folds = undefined;
+      await stopping?.close();
+    },
     async check() {
       await database.query("SELECT 1");
       return `store: ${database.kind} database reachable`;
@@ -207,74 +221,16 @@ export function createStoreSink(options: StoreSinkOptions): UserSink {
   };
 }
 
-// How long the fold runs before the event loop gets a turn. A part takes ~35 ms to fold; the previous
-// part's transaction, in flight meanwhile, needs a turn for each of its round trips.
-const FOLD_SLICE_MS = 4;
-
 /**
- * Folds each user's events of the part at once, into the share's JSON text. An event the mapping
- * cannot read is a bad row, not a failed file: its group is folded again one event at a time to
- * find it.
- *
- * Shares are kept as text until the transaction: it is what the upsert writes, and a part's shares
- * outlive a few young-generation collections, so they are promoted; one string each is half the
- * bytes of the profile objects, and no pointers for the collector to follow. Only a user with a
- * stored profile has the text parsed again, to merge.
+ * Folding a part in a worker thread lets the main thread write the previous one meanwhile. On
+ * PostgreSQL one worker per core but one (the main thread's): the profiles phase of the bench's
+ * import went from ~5.1 to ~4.0 s on 2 cores, for ~25 MB of RSS (a worker's own heap and its
+ * copy of the mapping code). On PGlite the database runs on the main thread and its memory is the
+ * runner's: a worker made that phase ~3 s faster but took the peak from ~275 to 305–313 MB, past
+ * the 300 MB the runner keeps to, so PGlite folds inline.
  */
-async function mapPart(
-  mapper: ProfileMapper,
-  users: Map<string, PartEvents>,
-): Promise<{ shares: Map<string, string>; failed: Rejected[] }> {
-  const failed: Rejected[] = [];
-  const shares = new Map<string, string>();
-  let sliceStart = performance.now();
-  let folded = 0;
-  for (const [key, group] of users) {
-    // The clock is read every few users only: a user's fold takes ~50 µs.
-    if (++folded % 16 === 0 && performance.now() - sliceStart >= FOLD_SLICE_MS) {
-      await setImmediate();
-      sliceStart = performance.now();
-    }
-    const share = foldGroup(mapper, group, (item, error) =>
-      failed.push({ line: item.line, reason: mappingRejection(error) }),
-    );
-    if (share !== undefined) shares.set(key, JSON.stringify(share));
-  }
-  failed.sort((a, b) => a.line - b.line);
-  return { shares, failed };
-}
-
-function foldGroup(
-  mapper: ProfileMapper,
-  group: PartEvents,
-  reject: (item: PartEvents[number], error: unknown) => void,
-): Profile | undefined {
-  try {
-    return mapper.fold(
-      {},
-      group.map((item) => parseEvent(item.json)),
-    );
-  } catch {
-    let share: Profile | undefined;
-    for (const item of group) {
-      try {
-        const one = mapper.share(parseEvent(item.json));
-        share = share === undefined ? one : mapper.merge(share, one);
-      } catch (error) {
-        reject(item, error);
-      }
-    }
-    return share;
-  }
-}
-
-/** Part records hold only events this sink wrote: JSON objects. */
-function parseEvent(json: string): ImportEvent {
-  return JSON.parse(json) as ImportEvent;
-}
-
-function mappingRejection(error: unknown): string {
-  return `mapping: ${error instanceof Error ? error.message : String(error)}`;
+function defaultFoldWorkers(kind: Database["kind"]): number {
+  return kind === "postgres" ? Math.max(1, availableParallelism() - 1) : 0;
 }
 
 function isRetryableSql(error: unknown): boolean {
