@@ -82,8 +82,9 @@ export interface UserSink extends SinkBase {
   /** A new batch of the file's rows, in line order. */
   startRows(file: UserFile): RowBatch;
   /**
-   * The CPU part of writing a part's profiles (mapping), done ahead like LineSink.prepare, away
-   * from the main thread, so the writes in flight keep going meanwhile.
+   * The CPU part of writing a part's profiles (mapping), done ahead like LineSink.prepare: in a
+   * worker thread, or on this one with turns of the event loop every few milliseconds, so the
+   * writes in flight keep going meanwhile.
    */
   preparePart(part: PartInput): Promise<ChunkWrite>;
   /** The file is done with (imported, failed or paused): frees what its parts needed. */

@@ -158,8 +158,8 @@ export function createStoreSink(options: StoreSinkOptions): UserSink {
   };
 
   const preparePart = async (part: PartInput): Promise<ChunkWrite> => {
-    // Folded outside the transaction, in a worker: it is the CPU-heavy part, it overlaps the
-    // previous parts' writes, and a retried transaction must not redo it.
+    // Folded outside the transaction (in a worker where there is one): it is the CPU-heavy part,
+    // it overlaps the previous parts' writes, and a retried transaction must not redo it.
     const { keys, shares, failed } = await startFolds().fold(part.path);
     const progress = (lease: FileLease): ChunkProgress => ({
       checkpointLine: lease.checkpointLine,
