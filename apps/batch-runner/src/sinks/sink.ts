@@ -75,7 +75,7 @@ export interface LineSink extends SinkBase {
  */
 export interface UserSink extends SinkBase {
   readonly type: "store";
-  /** About how much plaintext goes into one part (a part and the next are held in memory). */
+  /** About how much plaintext goes into one part (the parts folded ahead are held in memory). */
   readonly partBytes: number;
   /** How many parts to have prepared ahead of the one being written. */
   readonly partsAhead: number;
