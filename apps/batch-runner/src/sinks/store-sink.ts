@@ -29,11 +29,12 @@ const RETRYABLE_SQLSTATES = new Set(["40P01", "40001"]);
 const MAX_TRANSACTION_ATTEMPTS = 5;
 
 // A file is cut into parts of about this much plaintext. A part's events are held in memory while
-// it is folded, and its shares (about a part's size again) until it is written, with those folded
-// ahead of it (see partsAhead; the bench's file: ~140 parts of ~7,000 events of ~700 users each). Fewer, larger parts mean fewer transactions: on PostgreSQL, 2 MiB parts made the
-// profiles phase ~1 s faster than 1 MiB ones, with the same peak RSS. PGlite's memory is the
-// runner's own, and there 2 MiB parts raised the peak from 282 to 293 MB and made it grow more
-// with the file (1.12× from 100,000 to 1,000,000 rows, against 1.06×).
+// it is folded, and its shares' text until it is written; so are the shares of the parts folded
+// while it is written (see partsAhead). The bench's file: ~140 parts of ~7,000 events of ~700 users
+// each. Fewer, larger parts mean fewer transactions: on PostgreSQL, 2 MiB parts made the profiles
+// phase ~1 s faster than 1 MiB ones, with the same peak RSS. PGlite's memory is the runner's own,
+// and there 2 MiB parts raised the peak from 282 to 293 MB and made it grow more with the file
+// (1.12× from 100,000 to 1,000,000 rows, against 1.06×).
 const PART_BYTES = { pglite: 1024 * 1024, postgres: 2 * 1024 * 1024 } as const;
 
 // A batch's COPY rows start in a buffer this big (~5,000 Connect rows), so it rarely has to grow
