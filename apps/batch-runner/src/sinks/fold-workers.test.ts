@@ -31,7 +31,7 @@ describe("fold workers", () => {
     await rm(root, { recursive: true, force: true });
   });
 
-  /** A part file of `users` users, each with three events; user 2's second one has no readable time. */
+  /** A part file of `users` users, each with three events; user 2's last two have no readable time. */
   function writePart(name: string, users: number): string {
     const parts = new PartFiles(join(root, name), 1, 0);
     for (let line = 2; line < 2 + users * 3; line++) {
@@ -61,8 +61,9 @@ describe("fold workers", () => {
     expect(again).toEqual(inline);
     expect(inWorker.keys).toHaveLength(50);
     expect(inWorker.keys).toEqual([...inWorker.keys].sort());
+    // User 0's events: lines 2, 52 and 102, all opens, tagged t2, t1 and t0.
     const first = JSON.parse(inWorker.shares[inWorker.keys.indexOf("id:0")] ?? "{}");
-    expect(first).toMatchObject({ id: "0", tags: expect.any(Array) });
+    expect(first).toMatchObject({ id: "0", opens: 3, tags: ["t0", "t1", "t2"] });
     expect(inWorker.failed).toEqual([
       { line: 54, reason: expect.stringMatching(/^mapping: .*not a date/) },
       { line: 104, reason: expect.stringMatching(/^mapping: .*not a date/) },
