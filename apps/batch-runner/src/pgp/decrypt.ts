@@ -1,6 +1,6 @@
 import { open, rm } from "node:fs/promises";
-import { Worker } from "node:worker_threads";
 import { BridgeError } from "@responsys-bridge/core";
+import { runnerWorker } from "../runner-worker.ts";
 import type { InputGrowth, PgpFailureStage, PgpMessage, PgpTask } from "./pgp-worker.ts";
 
 /**
@@ -108,13 +108,7 @@ async function written(input: GrowingInput, bytes: number, signal: AbortSignal |
   }
 }
 
-/**
- * Runs one task in a fresh worker; a signal terminates the worker and rejects with its reason.
- * Where node strips TypeScript itself, the worker starts without the process's options: their
- * module loader (`--import tsx`, where the runner was started through it) made a decryption
- * worker take ~0.7 s to start while the main thread was busy with a download, against ~0.4 s
- * without it (measured on the bench).
- */
+/** Runs one task in a fresh worker; a signal terminates the worker and rejects with its reason. */
 function runTask(
   task: PgpTask,
   options: DecryptOptions = {},
@@ -122,10 +116,7 @@ function runTask(
   const { signal, onProgress, growingInput } = options;
   if (signal?.aborted) return Promise.reject(signal.reason);
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL("./pgp-worker.ts", import.meta.url), {
-      workerData: task,
-      ...(process.features.typescript ? { execArgv: [] } : {}),
-    });
+    const worker = runnerWorker(new URL("./pgp-worker.ts", import.meta.url), task);
     const unlisten = growingInput?.listen((bytes, whole) => {
       const growth: InputGrowth = { bytes, whole };
       worker.postMessage(growth);

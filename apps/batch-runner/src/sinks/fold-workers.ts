@@ -1,6 +1,7 @@
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import { BridgeError } from "@responsys-bridge/core";
 import { type Mapping, mappingText } from "@responsys-bridge/mapping";
+import { runnerWorker } from "../runner-worker.ts";
 import type { FoldedPart, PartFolds } from "./fold-part.ts";
 import type { FoldReply, FoldTask, FoldWorkerData } from "./fold-worker.ts";
 
@@ -28,11 +29,7 @@ export class FoldWorkers implements PartFolds {
   constructor(mapping: Mapping, size: number) {
     const data: FoldWorkerData = { lql: mappingText(mapping) };
     for (let index = 0; index < Math.max(1, size); index++) {
-      // Without the process's options, as the PGP worker (see runTask in pgp/decrypt.ts).
-      const worker = new Worker(new URL("./fold-worker.ts", import.meta.url), {
-        workerData: data,
-        ...(process.features.typescript ? { execArgv: [] } : {}),
-      });
+      const worker = runnerWorker(new URL("./fold-worker.ts", import.meta.url), data);
       worker.on("message", (reply: FoldReply) => this.#settle(reply));
       worker.on("error", (error) => this.#fail(`a profile fold worker failed: ${error.message}`, error));
       worker.on("exit", (code) => this.#fail(`a profile fold worker exited (code ${code})`));
