@@ -10,11 +10,12 @@ import path from "node:path";
  * of an import.
  *
  * Part `k` is the local file `part-k`: one line per event, in the order they came,
- * `<line>\t<user key as JSON>\t<event as JSON>`. JSON escapes every control character, so no
- * tab or line break occurs inside a field.
+ * `<line>\t<user key as JSON>\t<event as JSON>` (the store sink writes the event's values as a
+ * JSON array by the file's columns). JSON escapes every control character, so no tab or line break
+ * occurs inside a field.
  */
 
-/** An event kept in a part: its line, its user's key and the event as JSON. */
+/** An event kept in a part: its line, its user's key and the event as JSON text. */
 export interface PartRecord {
   line: number;
   key: string;

@@ -388,7 +388,12 @@ async function* byUser(
     for (let index = parts.done; index < parts.of; index++) {
       signal.throwIfAborted();
       for (; next < parts.of && ahead.length < sink.partsAhead; next++) {
-        const prepared = sink.preparePart({ index: next, of: parts.of, path: partFiles.pathOf(next) });
+        const prepared = sink.preparePart({
+          index: next,
+          of: parts.of,
+          path: partFiles.pathOf(next),
+          columns: options.columns.names,
+        });
         // One that fails after an earlier one failed the file is never awaited.
         prepared.catch(() => {});
         ahead.push(prepared);

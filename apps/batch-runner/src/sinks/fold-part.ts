@@ -21,8 +21,8 @@ export interface FoldedPart {
 
 /** Where parts are folded: in worker threads (FoldWorkers) or on the calling thread (InlineFolds). */
 export interface PartFolds {
-  /** Folds the part in `path` (a part file, complete). */
-  fold(path: string): Promise<FoldedPart>;
+  /** Folds the part in `path` (a part file, complete), whose records' values are by `columns`. */
+  fold(path: string, columns: readonly string[]): Promise<FoldedPart>;
   /** Stops what folds; parts not folded yet fail. */
   close(): Promise<void>;
 }
@@ -40,9 +40,9 @@ export class InlineFolds implements PartFolds {
     this.#mapper = mapper;
   }
 
-  fold(path: string): Promise<FoldedPart> {
+  fold(path: string, columns: readonly string[]): Promise<FoldedPart> {
     let sliceStart = performance.now();
-    return foldPart(this.#mapper, this.#reader.read(path), () => {
+    return foldPart(this.#mapper, this.#reader.read(path), columns, () => {
       if (performance.now() - sliceStart < FOLD_SLICE_MS) return undefined;
       // I/O callbacks run before setImmediate's.
       return setImmediate().then(() => {
@@ -65,16 +65,19 @@ export class InlineFolds implements PartFolds {
 export async function foldPart(
   mapper: ProfileMapper,
   users: Map<string, PartEvents>,
+  /** The file's event columns: a record's values are by these. */
+  columns: readonly string[],
   /** Asked every few users whether to wait (give the event loop a turn) before going on. */
   pause?: () => Promise<void> | undefined,
 ): Promise<FoldedPart> {
+  const readEvent = eventReader(columns, mapper.reads);
   const failed: RejectedRow[] = [];
   const byKey = new Map<string, string>();
   let folded = 0;
   for (const [key, group] of users) {
     // Every few users only: a user's fold takes ~50 µs.
     if (pause !== undefined && ++folded % 16 === 0) await pause();
-    const share = foldGroup(mapper, group, (item, error) =>
+    const share = foldGroup(mapper, group, readEvent, (item, error) =>
       failed.push({ line: item.line, reason: mappingRejection(error) }),
     );
     if (share !== undefined) byKey.set(key, JSON.stringify(share));
@@ -87,18 +90,19 @@ export async function foldPart(
 function foldGroup(
   mapper: ProfileMapper,
   group: PartEvents,
+  readEvent: (json: string) => ImportEvent,
   reject: (item: PartEvents[number], error: unknown) => void,
 ): Profile | undefined {
   try {
     return mapper.fold(
       {},
-      group.map((item) => parseEvent(item.json)),
+      group.map((item) => readEvent(item.json)),
     );
   } catch {
     let share: Profile | undefined;
     for (const item of group) {
       try {
-        const one = mapper.share(parseEvent(item.json));
+        const one = mapper.share(readEvent(item.json));
         share = share === undefined ? one : mapper.merge(share, one);
       } catch (error) {
         reject(item, error);
@@ -108,10 +112,87 @@ function foldGroup(
   }
 }
 
-/** Part records hold only events the store sink wrote: JSON objects. */
-function parseEvent(json: string): ImportEvent {
-  return JSON.parse(json) as ImportEvent;
+/**
+ * Reads a record's values (a JSON array by `columns`, null where the event had no such field) back
+ * into an event of only the fields the mapping reads: it folds the same as the whole event.
+ *
+ * The store sink's records are arrays of strings and nulls. Without a backslash in the record, each
+ * string ends at the next quote, so the wanted values are cut out without parsing the others:
+ * ~2× faster than JSON.parse on the bench's records (measured), and the fold worker reads a
+ * million of them per million rows. Anything else goes through JSON.parse.
+ */
+export function eventReader(
+  columns: readonly string[],
+  reads: readonly string[],
+): (json: string) => ImportEvent {
+  const picks: Array<{ at: number; name: string }> = [];
+  for (const name of reads) {
+    const at = columns.indexOf(name);
+    if (at >= 0) picks.push({ at, name });
+  }
+  picks.sort((a, b) => a.at - b.at);
+  const parsed = (json: string): ImportEvent => {
+    const values: unknown = JSON.parse(json);
+    if (!Array.isArray(values))
+      throw new Error(`a part record is not an array of values: ${json.slice(0, 80)}`);
+    const event: ImportEvent = {};
+    for (const { at, name } of picks) {
+      const value: unknown = values[at];
+      if (value !== null && value !== undefined) event[name] = value;
+    }
+    return event;
+  };
+  return (json) => {
+    if (json.charCodeAt(0) !== BRACKET || json.includes("\\")) return parsed(json);
+    const event: ImportEvent = {};
+    let pos = 1;
+    let index = 0;
+    for (const { at, name } of picks) {
+      for (;;) {
+        const first = json.charCodeAt(pos);
+        let value: string | null;
+        let next: number;
+        if (first === QUOTE) {
+          const end = json.indexOf('"', pos + 1);
+          if (end < 0) return parsed(json);
+          value = index === at ? copyOf(json, pos + 1, end) : null;
+          next = end + 1;
+        } else if (first === LETTER_N && json.startsWith("null", pos)) {
+          value = null;
+          next = pos + 4;
+        } else if (first === CLOSING_BRACKET) {
+          return event;
+        } else {
+          return parsed(json);
+        }
+        // Past the separator: the next value, or the closing bracket.
+        pos = json.charCodeAt(next) === COMMA ? next + 1 : next;
+        if (index++ !== at) continue;
+        if (value !== null) event[name] = value;
+        break;
+      }
+    }
+    return event;
+  };
 }
+
+/**
+ * The text between `start` and `end`, in memory of its own. V8 makes a longer slice share its
+ * parent's memory, here the whole part's text (a few MB), and the mapping's caches (email(),
+ * urlmain(), hash()) keep values from part to part: a slice would keep every part read alive.
+ * Prepending a character makes V8 copy the text; a slice of that copy shares only the copy.
+ */
+function copyOf(text: string, start: number, end: number): string {
+  return end - start < SHARED_SLICE_CHARS ? text.slice(start, end) : ` ${text.slice(start, end)}`.slice(1);
+}
+
+// The length from which V8 shares a slice's memory with its parent instead of copying.
+const SHARED_SLICE_CHARS = 13;
+const BRACKET = 0x5b;
+const CLOSING_BRACKET = 0x5d;
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+const LETTER_N = 0x6e;
 
 export function mappingRejection(error: unknown): string {
   return `mapping: ${error instanceof Error ? error.message : String(error)}`;

@@ -8,10 +8,11 @@ import { PartReader } from "../connect-files/partition.ts";
 import { type FoldedPart, foldPart } from "./fold-part.ts";
 import { createProfileMapper } from "./profile-mapper.ts";
 
-/** A part to fold, by its file. */
+/** A part to fold, by its file, with the columns its values are by. */
 export interface FoldTask {
   id: number;
   path: string;
+  columns: readonly string[];
 }
 
 export type FoldReply = { id: number; folded: FoldedPart } | { id: number; error: string };
@@ -27,7 +28,7 @@ const reader = new PartReader();
 parentPort?.on("message", async (task: FoldTask) => {
   let reply: FoldReply;
   try {
-    reply = { id: task.id, folded: await foldPart(mapper, reader.read(task.path)) };
+    reply = { id: task.id, folded: await foldPart(mapper, reader.read(task.path), task.columns) };
   } catch (error) {
     reply = { id: task.id, error: error instanceof Error ? error.message : String(error) };
   }

@@ -18,6 +18,8 @@ const mapping = parseMapping(`
   FROM test_events INTO user BY id
 `);
 const mapper = createProfileMapper(mapping);
+// The values of each part record, in order (as the store sink writes them: see EventColumns).
+const COLUMNS = ["id", "event", "tag", "_ts"];
 
 describe("fold workers", () => {
   let root: string;
@@ -40,13 +42,8 @@ describe("fold workers", () => {
         user === 2 && line >= 2 + users
           ? "not a date"
           : new Date(Date.UTC(2026, 0, 1, 0, line)).toISOString();
-      const event = {
-        id: String(user),
-        event: line % 2 === 0 ? "OPEN" : "CLICK",
-        tag: `t${line % 3}`,
-        _ts: ts,
-      };
-      parts.add({ line, key: `id:${user}`, json: JSON.stringify(event) });
+      const values = [String(user), line % 2 === 0 ? "OPEN" : "CLICK", `t${line % 3}`, ts];
+      parts.add({ line, key: `id:${user}`, json: JSON.stringify(values) });
     }
     parts.finish();
     return parts.pathOf(0);
@@ -55,8 +52,8 @@ describe("fold workers", () => {
   it("fold a part by the job's mapping exactly as the main thread does, bad rows included", async () => {
     const path = writePart("a", 50);
     workers = new FoldWorkers(mapping, 2);
-    const [inWorker, again] = await Promise.all([workers.fold(path), workers.fold(path)]);
-    const inline = await new InlineFolds(mapper).fold(path);
+    const [inWorker, again] = await Promise.all([workers.fold(path, COLUMNS), workers.fold(path, COLUMNS)]);
+    const inline = await new InlineFolds(mapper).fold(path, COLUMNS);
     expect(inWorker).toEqual(inline);
     expect(again).toEqual(inline);
     expect(inWorker.keys).toHaveLength(50);
@@ -73,19 +70,19 @@ describe("fold workers", () => {
   it("fail a part they cannot read with a message that names it, and go on with the next", async () => {
     workers = new FoldWorkers(mapping, 1);
     const missing = join(root, "gone", "part-0");
-    await expect(workers.fold(missing)).rejects.toMatchObject({
+    await expect(workers.fold(missing, COLUMNS)).rejects.toMatchObject({
       code: "IMPORT_FAILED",
       message: expect.stringContaining(`cannot fold ${missing}: ENOENT`),
     });
-    expect((await workers.fold(writePart("b", 3))).keys).toEqual(["id:0", "id:1", "id:2"]);
+    expect((await workers.fold(writePart("b", 3), COLUMNS)).keys).toEqual(["id:0", "id:1", "id:2"]);
   });
 
   it("fail the parts still waiting when they are stopped, and any asked for later", async () => {
     workers = new FoldWorkers(mapping, 1);
     const path = writePart("c", 2_000);
-    const waiting = workers.fold(path).catch((error: unknown) => error);
+    const waiting = workers.fold(path, COLUMNS).catch((error: unknown) => error);
     await workers.close();
     expect(await waiting).toMatchObject({ code: "IMPORT_FAILED", message: expect.stringMatching(/stopped/) });
-    await expect(workers.fold(path)).rejects.toMatchObject({ code: "IMPORT_FAILED" });
+    await expect(workers.fold(path, COLUMNS)).rejects.toMatchObject({ code: "IMPORT_FAILED" });
   });
 });

@@ -37,14 +37,14 @@ export class FoldWorkers implements PartFolds {
     }
   }
 
-  fold(path: string): Promise<FoldedPart> {
+  fold(path: string, columns: readonly string[]): Promise<FoldedPart> {
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
     if (this.#closed) return Promise.reject(foldError("the profile fold workers were stopped"));
     const id = this.#nextId++;
     const worker = this.#workers[id % this.#workers.length];
     return new Promise((resolve, reject) => {
       this.#waiting.set(id, { path, resolve, reject });
-      const task: FoldTask = { id, path };
+      const task: FoldTask = { id, path, columns };
       worker?.postMessage(task);
     });
   }

@@ -38,6 +38,8 @@ export interface PartInput {
   index: number;
   of: number;
   path: string;
+  /** The file's event columns, all of them: a part record's values are by these (see EventColumns). */
+  columns: readonly string[];
 }
 
 export interface ChunkWritten {

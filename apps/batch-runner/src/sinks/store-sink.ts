@@ -12,7 +12,7 @@ import type { ChunkProgress, FileLease, FileStates } from "../store/file-state.t
 import { InlineFolds, mappingRejection, type PartFolds, type RejectedRow } from "./fold-part.ts";
 import { FoldWorkers } from "./fold-workers.ts";
 import { type ProfileMapper, storedProfile } from "./profile-mapper.ts";
-import type { ChunkWrite, ImportEvent, PartInput, RowBatch, UserFile, UserSink } from "./sink.ts";
+import type { ChunkWrite, PartInput, RowBatch, UserFile, UserSink } from "./sink.ts";
 
 export interface StoreSinkOptions {
   database: Database;
@@ -86,16 +86,6 @@ export function createStoreSink(options: StoreSinkOptions): UserSink {
   };
 
   const buffers = new BufferPool(BATCH_BUFFER_BYTES);
-  const { reads } = mapper;
-  /** The event cut down to the fields the mapping reads (a dozen lookups, not a walk of the event). */
-  const foldInput = (event: ImportEvent): ImportEvent => {
-    const cut: ImportEvent = {};
-    for (const name of reads) {
-      const value = event[name];
-      if (value !== undefined && Object.hasOwn(event, name)) cut[name] = value;
-    }
-    return cut;
-  };
   const startRows = (file: UserFile): RowBatch => {
     startFolds();
     const rejectedRows: RejectedRow[] = [];
@@ -118,11 +108,12 @@ export function createStoreSink(options: StoreSinkOptions): UserSink {
             if (!written) rejectedRows.push({ line, reason: mappingRejection(error) });
             continue;
           }
-          // The part keeps only what the fold reads: half the bytes to write, read and parse.
-          if (key !== null) keep({ line, key, json: JSON.stringify(foldInput(event)) });
+          // The part keeps the event as the events table does, its values by the file's columns:
+          // one serialisation for both (see EventColumns).
+          const data = file.columns.json(event);
+          if (key !== null) keep({ line, key, json: data });
           if (written) continue;
           const ts = typeof event._ts === "string" ? event._ts : null;
-          const data = file.columns.json(event);
           copy.add(
             eventValues(file.fileId, { line, profileKey: key, event: String(event.event ?? ""), ts, data }),
           );
@@ -161,7 +152,7 @@ export function createStoreSink(options: StoreSinkOptions): UserSink {
   const preparePart = async (part: PartInput): Promise<ChunkWrite> => {
     // Folded outside the transaction (in a worker where there is one): it is the CPU-heavy part,
     // it overlaps the previous parts' writes, and a retried transaction must not redo it.
-    const { keys, shares, failed } = await startFolds().fold(part.path);
+    const { keys, shares, failed } = await startFolds().fold(part.path, part.columns);
     const progress = (lease: FileLease): ChunkProgress => ({
       checkpointLine: lease.checkpointLine,
       // The events table took these events with their batch; the mapping cannot read them after
