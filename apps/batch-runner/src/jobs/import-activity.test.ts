@@ -372,48 +372,55 @@ describe("runImportJob", () => {
     },
   );
 
-  it("fails a file alone when its fold worker cannot fold a part, and finishes it from its part checkpoint", async () => {
-    await writeStandardFolder(env.folder);
-    const sink = storeSink(env, 1);
-    let lost: string | undefined;
-    // The fourth part's file vanishes before the worker reads it (a disk fault, a cleaner).
-    const faulty: UserSink = {
-      ...sink,
-      preparePart: async (part) => {
-        if (part.index === 3 && lost === undefined) {
-          lost = part.path;
-          await rm(part.path);
-        }
-        return sink.preparePart(part);
-      },
-    };
-    const failed = await runImportJob({ ...deps(env), sink: faulty });
-    expect(failed.files).toMatchObject({ seen: 4, imported: 1, skipped: 2, failed: 1 });
-    expect(failed.errors[0]).toMatchObject({
-      code: "IMPORT_FAILED",
-      message: expect.stringContaining(`cannot fold ${lost}: ENOENT`),
-    });
-    const [state] = (await env.files.list()).filter((file) => file.state === "failed");
-    expect(state).toMatchObject({ partsDone: 3 });
+  // With one fold worker, the main thread folds every third part (index 2, 5, …) itself.
+  it.each([
+    ["its fold worker", 3],
+    ["the main thread", 2],
+  ])(
+    "fails a file alone when %s cannot fold a part, and finishes it from its part checkpoint",
+    async (_who, index) => {
+      await writeStandardFolder(env.folder);
+      const sink = storeSink(env, 1);
+      let lost: string | undefined;
+      // The part's file vanishes before it is read (a disk fault, a cleaner).
+      const faulty: UserSink = {
+        ...sink,
+        preparePart: async (part) => {
+          if (part.index === index && lost === undefined) {
+            lost = part.path;
+            await rm(part.path);
+          }
+          return sink.preparePart(part);
+        },
+      };
+      const failed = await runImportJob({ ...deps(env), sink: faulty });
+      expect(failed.files).toMatchObject({ seen: 4, imported: 1, skipped: 2, failed: 1 });
+      expect(failed.errors[0]).toMatchObject({
+        code: "IMPORT_FAILED",
+        message: expect.stringContaining(`cannot fold ${lost}: ENOENT`),
+      });
+      const [state] = (await env.files.list()).filter((file) => file.state === "failed");
+      expect(state).toMatchObject({ partsDone: index });
 
-    const rerun = await runImportJob({ ...deps(env), sink: storeSink(env, 1) });
-    expect(rerun.files).toMatchObject({ imported: 1, failed: 0 });
-    // The same profiles as an import that never failed: the three parts committed before the
-    // fault are not folded again.
-    const reference = await makeEnv();
-    try {
-      await writeStandardFolder(reference.folder);
-      await runImportJob(deps(reference));
-      expect(await exportAll(env.database)).toEqual(await exportAll(reference.database));
-      expect((await exportAll(env.database)).length).toBeGreaterThan(0);
-    } finally {
-      await reference.cleanup();
-    }
-    const [{ count }] = (await env.database.query<{ count: number }>(
-      "SELECT count(*)::int AS count FROM events",
-    )) as [{ count: number }];
-    expect(count).toBe(63);
-  });
+      const rerun = await runImportJob({ ...deps(env), sink: storeSink(env, 1) });
+      expect(rerun.files).toMatchObject({ imported: 1, failed: 0 });
+      // The same profiles as an import that never failed (folded on the main thread alone): the
+      // parts committed before the fault are not folded again.
+      const reference = await makeEnv();
+      try {
+        await writeStandardFolder(reference.folder);
+        await runImportJob(deps(reference));
+        expect(await exportAll(env.database)).toEqual(await exportAll(reference.database));
+        expect((await exportAll(env.database)).length).toBeGreaterThan(0);
+      } finally {
+        await reference.cleanup();
+      }
+      const [{ count }] = (await env.database.query<{ count: number }>(
+        "SELECT count(*)::int AS count FROM events",
+      )) as [{ count: number }];
+      expect(count).toBe(63);
+    },
+  );
 
   it("finishes a file an older runner left half-done by line (profiles committed with its rows)", async () => {
     const name = "12345_OPEN_20260301_091500.txt";

@@ -40,9 +40,16 @@ export class InlineFolds implements PartFolds {
     this.#mapper = mapper;
   }
 
-  fold(path: string, columns: readonly string[]): Promise<FoldedPart> {
+  async fold(path: string, columns: readonly string[]): Promise<FoldedPart> {
+    let users: Map<string, PartEvents>;
+    try {
+      users = this.#reader.read(path);
+    } catch (error) {
+      // Worded as the fold workers word it.
+      throw new Error(`cannot fold ${path}: ${error instanceof Error ? error.message : String(error)}`);
+    }
     let sliceStart = performance.now();
-    return foldPart(this.#mapper, this.#reader.read(path), columns, () => {
+    return foldPart(this.#mapper, users, columns, () => {
       if (performance.now() - sliceStart < FOLD_SLICE_MS) return undefined;
       // I/O callbacks run before setImmediate's.
       return setImmediate().then(() => {
