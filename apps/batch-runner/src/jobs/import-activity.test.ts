@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { defaultResponsysMapping } from "@responsys-bridge/mapping";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { silentLogger } from "../logging/logger.ts";
+import { type Logger, silentLogger } from "../logging/logger.ts";
 import type { ImportProgress } from "../logging/progress.ts";
 import { FolderSource } from "../sftp/folder-source.ts";
 import { createLyticsSink } from "../sinks/lytics-sink.ts";
@@ -16,6 +16,7 @@ import type { Database } from "../store/database.ts";
 import { FileStates } from "../store/file-state.ts";
 import { allProfiles, findProfile } from "../store/profiles.ts";
 import { openTestDatabase } from "../store/test-database.ts";
+import { FileTurns } from "./file-turns.ts";
 import { type ImportJobDeps, runImportJob } from "./import-activity.ts";
 import { listFiles } from "./inspect.ts";
 import { connectText, folderJob, writeConnectFile } from "./test-connect-files.ts";
@@ -132,6 +133,65 @@ describe("runImportJob", () => {
   }, 60_000);
   afterEach(async () => {
     await env.cleanup();
+  });
+
+  it("imports one file at a time across jobs that share the process's turns", async () => {
+    await writeStandardFolder(env.folder);
+    const turns = new FileTurns();
+    const lines: string[] = [];
+    const recorder = (jobId: string, base: Record<string, unknown> = {}): Logger => ({
+      ...silentLogger,
+      info: (msg, fields) => {
+        const file = fields?.file ?? base.file;
+        lines.push(`${jobId} ${msg}${file === undefined ? "" : ` ${String(file)}`}`);
+      },
+      child: (fields) => recorder(jobId, { ...base, ...fields }),
+    });
+    const other = { ...job, id: "events-again" };
+    const otherFiles = new FileStates(env.database, other.id);
+    const [first, second] = await Promise.all([
+      runImportJob(deps(env, { turns, logger: recorder("a") })),
+      runImportJob(
+        deps(env, {
+          job: other,
+          files: otherFiles,
+          sink: createStoreSink({
+            database: env.database,
+            files: otherFiles,
+            mapper,
+            now: () => NOW,
+            leaseTtlMs: 60_000,
+          }),
+          stagingDir: join(env.root, "staging-again"),
+          turns,
+          logger: recorder("b"),
+        }),
+      ),
+    ]);
+    expect(first.files).toMatchObject({ imported: 2, failed: 0 });
+    expect(second.files).toMatchObject({ imported: 2, failed: 0 });
+    // Every file's import ends before the next one starts, whichever job it belongs to.
+    const imports = lines.filter((line) => / file (started|imported) /.test(line));
+    expect(imports).toHaveLength(8);
+    for (let at = 0; at < imports.length; at += 2) {
+      expect(imports[at]).toMatch(/ file started /);
+      expect(imports[at + 1]).toBe((imports[at] ?? "").replace("file started", "file imported"));
+    }
+    expect(lines.some((line) => line.includes("file waits for another job's import to finish"))).toBe(true);
+  });
+
+  it("stops a run waiting for its turn when shutdown is asked, leasing nothing", async () => {
+    await writeStandardFolder(env.folder);
+    const turns = new FileTurns();
+    const held = await turns.take();
+    const shutdown = new AbortController();
+    const waiting = runImportJob(deps(env, { turns, signal: shutdown.signal }));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    shutdown.abort();
+    const summary = await waiting;
+    held?.();
+    expect(summary).toMatchObject({ interrupted: true, files: { imported: 0, failed: 0 } });
+    expect(await env.files.list()).toEqual([]);
   });
 
   it("imports plain and zipped files, skips others, keeps bad rows, and maps profiles", async () => {

@@ -14,6 +14,7 @@ import type { FileSource, RemoteFile } from "../sftp/source.ts";
 import type { ChunkWrite, LineSink, Sink, UserSink } from "../sinks/sink.ts";
 import { EventColumns } from "../store/event-columns.ts";
 import type { FileLease, FileStates } from "../store/file-state.ts";
+import type { FileTurns } from "./file-turns.ts";
 
 // Rows per write: a Lytics batch (small chunks keep the live heap small), or a store transaction of
 // events (their COPY rows live in a buffer outside the JS heap, so more rows cost little memory).
@@ -34,6 +35,8 @@ export interface ImportJobDeps {
   stagingDir: string;
   now: () => Date;
   logger: Logger;
+  /** One file import at a time across the process's jobs (see FileTurns); absent: no waiting. */
+  turns?: FileTurns | undefined;
   /** Who holds leases taken by this run (unique per runner process). */
   holder: string;
   /** Stops the run after the current write (chunk, batch or part): its checkpoint is committed, the lease released. */
@@ -98,7 +101,7 @@ export async function listCandidates(
  * is retried on the next run; a file already imported (same path, size and mtime) is skipped.
  */
 export async function runImportJob(deps: ImportJobDeps): Promise<ImportSummary> {
-  const { job, files, logger, now } = deps;
+  const { job, logger, now } = deps;
   const started = now().getTime();
   const summary: ImportSummary = {
     jobId: job.id,
@@ -127,27 +130,18 @@ export async function runImportJob(deps: ImportJobDeps): Promise<ImportSummary> 
       summary.interrupted = true;
       break;
     }
-    const ttl = deps.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
-    const outcome = await files.acquire(
-      {
-        path: remote.path,
-        name: remote.name,
-        size: remote.size,
-        mtimeMs: remote.mtimeMs,
-        accountId: candidate.connect.accountId,
-      },
-      deps.holder,
-      now(),
-      ttl,
-    );
-    if (!outcome.acquired) {
+    // Taken before the lease, so that a file waiting for its turn is not leased meanwhile.
+    if (deps.turns?.busy) logger.info("file waits for another job's import to finish", { file: remote.path });
+    const giveBack = deps.turns === undefined ? () => {} : await deps.turns.take(deps.signal);
+    if (giveBack === undefined) {
+      summary.interrupted = true;
+      break;
+    }
+    const result = await importCandidate(deps, candidate, filesDone, todo).finally(giveBack);
+    if (result === undefined) {
       summary.files.skipped++;
-      logger.debug("file skipped", { file: remote.path, reason: outcome.reason });
       continue;
     }
-    const result = await importFile(deps, remote, candidate.connect, outcome.lease, (progress) =>
-      deps.onProgress?.({ ...progress, file: remote.name, path: remote.path, filesDone, filesTotal: todo }),
-    );
     filesDone++;
     summary.rows += result.rows;
     summary.events += result.events;
@@ -165,6 +159,37 @@ export async function runImportJob(deps: ImportJobDeps): Promise<ImportSummary> 
   summary.durationMs = now().getTime() - started;
   logger.info("run finished", { ...summary, errors: summary.errors.length });
   return summary;
+}
+
+/** Leases and imports one file; undefined if another runner holds it or it is done already. */
+async function importCandidate(
+  deps: ImportJobDeps,
+  candidate: Extract<Candidate, { skip?: undefined }>,
+  filesDone: number,
+  todo: number,
+): Promise<FileResult | undefined> {
+  const { files, logger, now } = deps;
+  const { remote } = candidate;
+  const ttl = deps.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
+  const outcome = await files.acquire(
+    {
+      path: remote.path,
+      name: remote.name,
+      size: remote.size,
+      mtimeMs: remote.mtimeMs,
+      accountId: candidate.connect.accountId,
+    },
+    deps.holder,
+    now(),
+    ttl,
+  );
+  if (!outcome.acquired) {
+    logger.debug("file skipped", { file: remote.path, reason: outcome.reason });
+    return undefined;
+  }
+  return importFile(deps, remote, candidate.connect, outcome.lease, (progress) =>
+    deps.onProgress?.({ ...progress, file: remote.name, path: remote.path, filesDone, filesTotal: todo }),
+  );
 }
 
 interface FileResult {

@@ -14,6 +14,7 @@ import type { Sink } from "../sinks/sink.ts";
 import { createStoreSink } from "../sinks/store-sink.ts";
 import { type Database, openDatabase } from "../store/database.ts";
 import { FileStates } from "../store/file-state.ts";
+import { FileTurns } from "./file-turns.ts";
 import { DEFAULT_LEASE_TTL_MS, type ImportSummary, runImportJob } from "./import-activity.ts";
 
 /** How a job reaches its files; tests and the local stack pass a folder source instead of SFTP. */
@@ -43,6 +44,8 @@ export interface Runtime {
   readonly options: RuntimeOptions;
   /** PGP keys unlocked so far, by job id: each is unlocked once per process (see unlockedKey). */
   readonly unlockedKeys: Map<string, PgpKey>;
+  /** One file import at a time across the jobs (`start` runs jobs on the same schedule together). */
+  readonly fileTurns: FileTurns;
   close(): Promise<void>;
 }
 
@@ -63,6 +66,7 @@ export async function openRuntime(config: LoadedConfig, options: RuntimeOptions)
     config,
     database,
     unlockedKeys,
+    fileTurns: new FileTurns(),
     holder: options.holder ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
     logger: options.logger,
     options,
@@ -200,6 +204,7 @@ export async function runJobOnce(
       now: runtime.options.now ?? (() => new Date()),
       logger,
       holder: runtime.holder,
+      turns: runtime.fileTurns,
       signal: options.signal,
       onProgress: (progress) => {
         options.onProgress?.(progress);
