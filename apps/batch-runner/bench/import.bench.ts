@@ -102,6 +102,8 @@ interface Measured {
   wallSeconds: number;
   gnuTimeRssBytes: number;
   result: MeasureResult;
+  /** CPU seconds of the runner process, and of the database server where it is one. */
+  cpu: { userSeconds: number; systemSeconds: number; serverSeconds?: number };
   /** Peak RSS of the same variant importing a 100,000-row file, for flatness. */
   smallRunRssBytes?: number;
 }
@@ -125,8 +127,14 @@ function extraFlags(): string[] {
   return (process.env.BENCH_NODE_FLAGS ?? "").split(" ").filter((flag) => flag !== "");
 }
 
-async function measure(variant: string, spec: MeasureSpec, expectedRows = rows): Promise<Measured> {
+async function measure(
+  variant: string,
+  spec: MeasureSpec,
+  expectedRows = rows,
+  serverCpu?: () => Promise<number>,
+): Promise<Measured> {
   await rm(spec.stagingDir, { recursive: true, force: true });
+  const serverBefore = await serverCpu?.();
   // Started as `batch-runner` starts the runner: the same V8 flags and environment.
   const child = await timed(
     process.execPath,
@@ -151,7 +159,16 @@ async function measure(variant: string, spec: MeasureSpec, expectedRows = rows):
   if (result.rows !== expectedRows) {
     throw new Error(`${variant}: imported ${result.rows} rows, expected ${expectedRows}`);
   }
-  return { variant, wallSeconds: child.wallSeconds, gnuTimeRssBytes: child.maxRssBytes, result };
+  const serverAfter = await serverCpu?.();
+  const serverSeconds =
+    serverBefore === undefined || serverAfter === undefined ? undefined : serverAfter - serverBefore;
+  return {
+    variant,
+    wallSeconds: child.wallSeconds,
+    gnuTimeRssBytes: child.maxRssBytes,
+    result,
+    cpu: { ...child.cpu, serverSeconds },
+  };
 }
 
 async function writeRunnerConfig(work: string, database: string, sshd: SshdServer, fixture: BenchFixture) {
@@ -222,7 +239,11 @@ async function main(): Promise<void> {
       stagingDir: path.join(work, "staging"),
     };
     /** The variant on the 100,000-row file (its peak RSS), then on the full one. */
-    const bothSizes = async (variant: string, fresh: () => Promise<MeasureSpec>) => {
+    const bothSizes = async (
+      variant: string,
+      fresh: () => Promise<MeasureSpec>,
+      serverCpu?: () => Promise<number>,
+    ) => {
       let smallRunRssBytes: number | undefined;
       if (small !== undefined) {
         await serve(small);
@@ -230,7 +251,7 @@ async function main(): Promise<void> {
         smallRunRssBytes = (await measure(variant, await fresh(), small.rows)).result.peakRssBytes;
         await serve(fixture);
       }
-      const full = await measure(variant, await fresh());
+      const full = await measure(variant, await fresh(), rows, serverCpu);
       measured.push(smallRunRssBytes === undefined ? full : { ...full, smallRunRssBytes });
     };
     if (variants.has("stages")) {
@@ -242,6 +263,7 @@ async function main(): Promise<void> {
       if (!variants.has(variant)) continue;
       let database: string;
       let stop = async () => {};
+      let serverCpu: (() => Promise<number>) | undefined;
       if (variant === "pglite") {
         database = "pglite:./db";
       } else {
@@ -253,16 +275,21 @@ async function main(): Promise<void> {
         }
         database = postgres.url;
         stop = postgres.stop;
+        serverCpu = postgres.cpuSeconds;
       }
       try {
         log(`runner import job into the store on ${variant}…`);
         // A fresh, migrated store for each size, as after a first run: a new PGlite directory
         // costs an initdb.
-        await bothSizes(variant, async () => {
-          const { configPath } = await writeRunnerConfig(work, database, sshd, fixture);
-          await prepareDatabase(configPath);
-          return { ...spec, mode: "job", configPath, jobId: "bench" };
-        });
+        await bothSizes(
+          variant,
+          async () => {
+            const { configPath } = await writeRunnerConfig(work, database, sshd, fixture);
+            await prepareDatabase(configPath);
+            return { ...spec, mode: "job", configPath, jobId: "bench" };
+          },
+          serverCpu,
+        );
       } finally {
         await stop();
       }
@@ -298,7 +325,7 @@ function report(
     pglite: "runner import job, store sink on PGlite",
     postgres: "runner import job, store sink on PostgreSQL",
   };
-  for (const { variant, wallSeconds, gnuTimeRssBytes, result, smallRunRssBytes } of measured) {
+  for (const { variant, wallSeconds, gnuTimeRssBytes, result, cpu, smallRunRssBytes } of measured) {
     // Flat: the same import of a 100,000-row file peaks as high (when the bench ran one), else the
     // peak of this run until its 100,000th row, which leaves out the phases after the rows.
     const flatBaseline = smallRunRssBytes ?? result.peakRssTo100kBytes;
@@ -313,13 +340,15 @@ function report(
     const phases = Object.entries(result.phasesMs)
       .map(([phase, ms]) => `${phase} ${round(ms / 1000)} s`)
       .join(", ");
+    const server = cpu.serverSeconds === undefined ? "" : `, PostgreSQL server ${round(cpu.serverSeconds)} s`;
+    const cpuUsed = `CPU: runner ${round(cpu.userSeconds)} s user + ${round(cpu.systemSeconds)} s system${server}`;
     lines.push({
       name: "runner.import",
       unit: "rows/s",
       value: round(fixture.rows / wallSeconds, 0),
       baseline: round(baselineRate, 0),
       ratio: round(wallSeconds / baseline.wallSeconds),
-      notes: `${describe[variant]}; ${fixture.rows.toLocaleString("en-US")} rows, ${fixture.users.toLocaleString("en-US")} users, ${mb(fixture.plaintextBytes)} MB plaintext; process wall ${round(wallSeconds)} s vs baseline ${round(baseline.wallSeconds)} s; in-process ${round(result.importMs / 1000)} s (${phases}); ${result.rejected} rejected`,
+      notes: `${describe[variant]}; ${fixture.rows.toLocaleString("en-US")} rows, ${fixture.users.toLocaleString("en-US")} users, ${mb(fixture.plaintextBytes)} MB plaintext; process wall ${round(wallSeconds)} s vs baseline ${round(baseline.wallSeconds)} s; in-process ${round(result.importMs / 1000)} s (${phases}); ${cpuUsed}; ${result.rejected} rejected`,
     });
     lines.push({
       name: "runner.peak_rss",

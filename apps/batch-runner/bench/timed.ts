@@ -5,6 +5,8 @@ export interface Timed {
   wallSeconds: number;
   /** Peak resident set of the process (and the largest of its children), from GNU time. */
   maxRssBytes: number;
+  /** CPU time of the process (and its waited-for children), from GNU time. */
+  cpu: { userSeconds: number; systemSeconds: number };
   stdout: string;
   stderr: string;
 }
@@ -13,7 +15,7 @@ export interface Timed {
 export function timed(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Timed> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn("/usr/bin/time", ["-f", "GNUTIME %e %M", command, ...args], {
+    const child = spawn("/usr/bin/time", ["-f", "GNUTIME %e %M %U %S", command, ...args], {
       stdio: ["ignore", "pipe", "pipe"],
       env,
     });
@@ -28,7 +30,7 @@ export function timed(command: string, args: string[], env: NodeJS.ProcessEnv = 
     child.once("error", reject);
     child.once("exit", (code) => {
       const wall = (performance.now() - started) / 1000;
-      const match = /GNUTIME ([\d.]+) (\d+)\s*$/.exec(stderr);
+      const match = /GNUTIME ([\d.]+) (\d+) ([\d.]+) ([\d.]+)\s*$/.exec(stderr);
       if (code !== 0) {
         reject(
           new Error(`${command} ${args.join(" ").slice(0, 200)} exited with ${code}: ${stderr.slice(-1500)}`),
@@ -38,6 +40,7 @@ export function timed(command: string, args: string[], env: NodeJS.ProcessEnv = 
       resolve({
         wallSeconds: wall,
         maxRssBytes: match ? Number(match[2]) * 1024 : 0,
+        cpu: { userSeconds: Number(match?.[3] ?? 0), systemSeconds: Number(match?.[4] ?? 0) },
         stdout,
         stderr: match ? stderr.slice(0, match.index) : stderr,
       });
