@@ -17,6 +17,12 @@ describe("the runner's Node settings", () => {
       "--max-semi-space-size=8",
       "--liftoff-only",
       "--expose-gc",
+      "--no-allocation-site-pretenuring",
+    ]);
+    expect(runnerNodeFlags({ NODE_OPTIONS: "--allocation-site-pretenuring --no-expose-gc" })).toEqual([
+      "--max-semi-space-size=8",
+      "--max-old-space-size=512",
+      "--liftoff-only",
     ]);
     const own = { MALLOC_ARENA_MAX: "8", NODE_COMPILE_CACHE: "/c", HOME: "/h" };
     expect(runnerEnv(own)).toEqual(own);
