@@ -46,9 +46,9 @@ export function partOfKey(key: string, parts: number): number {
 // parts): with 16 KiB or more per part (2.2 MB or more in all) ~480 MB of short-lived objects
 // outlived two young collections and were promoted, costing ~1.5 s of GC and ~2 s of the rows
 // phase; with 12 KiB or less, 28 MB. 36 parts of 64 KiB behaved like 140 of 16 KiB, and 18 of
-// 64 KiB like 140 of 8 KiB: the total seemed to matter. Most likely that was V8 pretenuring the parser's
-// objects (see bin/node-settings.mjs): with that off, 8 MiB in all ran as fast as 1 MiB (three
-// interleaved pairs). 1 MiB stays, for the memory.
+// 64 KiB like 140 of 8 KiB: the total seemed to matter. Most likely that was V8 pretenuring the
+// parser's objects (see bin/node-settings.mjs): with that off, 8 MiB in all ran as fast as 1 MiB
+// (three interleaved pairs). 1 MiB stays, for the memory.
 const BUFFERS_BYTES = 1024 * 1024;
 const MIN_BUFFER_BYTES = 4 * 1024;
 const MAX_BUFFER_BYTES = 64 * 1024;
