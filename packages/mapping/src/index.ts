@@ -22,3 +22,4 @@ export {
   publicFields,
   UPDATED_KEY,
 } from "./profile.ts";
+export { parseCanonicalIso } from "./time.ts";

@@ -6,6 +6,22 @@ import { type Database, EVENT_COPY_COLUMNS, eventValues, openDatabase } from "./
 import { FileStates } from "./file-state.ts";
 import { openTestDatabase } from "./test-database.ts";
 
+describe("eventValues", () => {
+  it("gives an event's time as epoch ms, in the canonical form or any other Date.parse reads", () => {
+    const row = { line: 2, profileKey: null, event: "OPEN", data: "[]" };
+    for (const ts of [
+      "2026-03-01T09:00:00.250Z",
+      "2024-02-29T23:59:59.999Z",
+      "2026-03-01T09:00:00Z",
+      "2026-03-01T10:00:00+01:00",
+    ]) {
+      expect(eventValues(1, { ...row, ts })[4]).toBe(Date.parse(ts));
+    }
+    expect(eventValues(1, { ...row, ts: "not a time" })[4]).toBeNull();
+    expect(eventValues(1, { ...row, ts: null })[4]).toBeNull();
+  });
+});
+
 describe("PGlite store", () => {
   let database: Database;
   let cleanup: () => Promise<void>;

