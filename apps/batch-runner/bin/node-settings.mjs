@@ -25,9 +25,9 @@ import { pathToFileURL } from "node:url";
 //
 // --no-allocation-site-pretenuring: V8 watches how many objects of each allocating site outlive a
 // young collection, and from a high share on allocates that site's objects in the old generation
-// directly. Parsing a file makes short-lived objects at a high rate; when a collection caught a
-// site's objects alive at an unlucky moment, V8 pretenured it for the rest of the import, and the
-// old generation filled with garbage: a full collection every ~90 ms instead of every ~1 s, and a
+// directly. Parsing a file makes short-lived objects at a high rate; presumably a collection at an
+// unlucky moment found one site's objects alive, V8 pretenured it for the rest of the import, and
+// the old generation filled with garbage: a full collection every ~90 ms instead of every ~1 s, and a
 // rows phase of 5.5–7.2 s instead of 3.7–4.0 s, in about half the runs of the 1M-row PostgreSQL
 // import (measured: 10 of 10 runs fast without it; PGlite the same in time and peak RSS).
 //
