@@ -5,7 +5,7 @@ import {
   type Database,
   EVENT_COPY_COLUMNS,
   eventValues,
-  type ProfileRow,
+  type ProfileWrites,
   type SqlTransaction,
 } from "../store/database.ts";
 import type { ChunkProgress, FileLease, FileStates } from "../store/file-state.ts";
@@ -183,18 +183,18 @@ export function createStoreSink(options: StoreSinkOptions): UserSink {
           // On PostgreSQL this locks profiles against other runners' writers until commit, so
           // a read-modify-write of a profile never loses another runner's update.
           const stored = await tx.loadProfiles(keys);
-          const updated: ProfileRow[] = [];
+          const writes: ProfileWrites = { added: [], changed: [] };
           for (let index = 0; index < keys.length; index++) {
             const key = keys[index] ?? "";
             const share = shares[index] ?? "{}";
             const old = stored.get(key);
-            const profile =
-              old === undefined
-                ? share
-                : JSON.stringify(mapper.merge(storedProfile(old), storedProfile(share)));
-            updated.push({ key, profile });
+            if (old === undefined) writes.added.push({ key, profile: share });
+            else {
+              const profile = JSON.stringify(mapper.merge(storedProfile(old), storedProfile(share)));
+              writes.changed.push({ key, profile });
+            }
           }
-          await tx.upsertProfiles(updated, now());
+          await tx.writeProfiles(writes, now());
         },
         progress(lease),
       );

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { CopyRows } from "./copy-rows.ts";
 import { type Database, EVENT_COPY_COLUMNS, eventValues, openDatabase } from "./database.ts";
 import { FileStates } from "./file-state.ts";
-import { openTestDatabase } from "./test-database.ts";
+import { openTestDatabase, writeAddedAndChanged } from "./test-database.ts";
 
 describe("eventValues", () => {
   it("gives an event's time as epoch ms, in the canonical form or any other Date.parse reads", () => {
@@ -72,6 +72,23 @@ describe("PGlite store", () => {
 
   // Leases between live runners need PostgreSQL (postgres.test.ts); an embedded database has one
   // process, so a lease found in it was left by a runner that is gone.
+  it("inserts added profiles and upserts changed ones in one transaction", async () => {
+    const at = new Date("2026-03-01T09:00:00.000Z");
+    expect(await writeAddedAndChanged(database, "p", at)).toEqual([
+      { key: "p:new", profile: '{"n":"é"}', updated_at: at },
+      { key: "p:old", profile: '{"n":2}', updated_at: at },
+    ]);
+    // An added key that is stored after all breaks the primary key: the transaction fails whole.
+    await expect(
+      database.transaction((tx) =>
+        tx.writeProfiles({ added: [{ key: "p:old", profile: "{}" }], changed: [] }, at),
+      ),
+    ).rejects.toThrow();
+    expect(await database.query("SELECT profile FROM profiles WHERE key = 'p:old'")).toEqual([
+      { profile: '{"n":2}' },
+    ]);
+  });
+
   it("takes over a lease left in the embedded database at once, and never re-leases an imported file", async () => {
     const files = new FileStates(database, "job");
     const file = { path: "/d/f.txt", name: "f.txt", size: 1, mtimeMs: 1, accountId: "1" };

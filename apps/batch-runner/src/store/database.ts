@@ -42,8 +42,17 @@ export interface SqlTransaction {
    * against other writers until the transaction ends, so read-merge-write loses no other runner's update.
    */
   loadProfiles(keys: string[]): Promise<Map<string, unknown>>;
-  /** Bulk upsert of whole profiles (JSON text) by key; keys must be unique within the call. */
-  upsertProfiles(rows: ProfileRow[], at: Date): Promise<void>;
+  /**
+   * Bulk write of whole profiles (JSON text), keys unique across both lists. `added` are keys that
+   * loadProfiles found no profile for, in this transaction: they are inserted as they are.
+   * `changed` ones are upserted.
+   */
+  writeProfiles(rows: ProfileWrites, at: Date): Promise<void>;
+}
+
+export interface ProfileWrites {
+  added: ProfileRow[];
+  changed: ProfileRow[];
 }
 
 /** The runner's database: drizzle for ordinary queries, raw SQL transactions for bulk writes. */
@@ -138,15 +147,14 @@ async function openPglite(dir: string): Promise<Database> {
     },
     loadProfiles: async (keys) =>
       profileMap((await tx.query<StoredProfileRow>(SELECT_PROFILES, [keys])).rows),
-    upsertProfiles: async (rows, at) => {
-      if (rows.length === 0) return;
+    writeProfiles: async ({ added, changed }, at) => {
+      const copy = (target: string, bytes: Uint8Array<ArrayBuffer>) =>
+        tx.query(`COPY ${target} FROM '/dev/blob' ${BINARY}`, [], { blob: new Blob([bytes]) });
+      if (added.length > 0) await withProfileCopyRows(added, at, (bytes) => copy(PROFILE_COLUMNS, bytes));
+      if (changed.length === 0) return;
       // COPY into a session-local staging table, then one set-based upsert: ~2× cheaper than
       // handing PGlite the rows as one big JSON parameter.
-      await withProfileCopyRows(rows, (bytes) =>
-        tx.query(`COPY profile_stage (key, profile) FROM '/dev/blob' ${BINARY}`, [], {
-          blob: new Blob([bytes]),
-        }),
-      );
+      await withProfileCopyRows(changed, undefined, (bytes) => copy(STAGE_COLUMNS, bytes));
       await tx.query(UPSERT_STAGED_PROFILES, [at]);
     },
   });
@@ -281,16 +289,17 @@ async function openPostgres(url: string, connectTimeoutMs: number): Promise<Data
             if (keys.length === 0) return new Map();
             return profileMap(rowsOf<StoredProfileRow>(await client.query(SELECT_PROFILES, [keys])));
           },
-          upsertProfiles: async (rows, at) => {
-            if (rows.length === 0) return;
+          writeProfiles: async ({ added, changed }, at) => {
+            if (added.length > 0) {
+              await withProfileCopyRows(added, at, (bytes) => copyInto(client, PROFILE_COLUMNS, bytes));
+            }
+            if (changed.length === 0) return;
             // The stage is per session, made once per pooled connection.
             if (!staged.has(client)) {
               await client.query(CREATE_PROFILE_STAGE);
               stageMade = true;
             }
-            await withProfileCopyRows(rows, (bytes) =>
-              copyInto(client, "profile_stage (key, profile)", bytes),
-            );
+            await withProfileCopyRows(changed, undefined, (bytes) => copyInto(client, STAGE_COLUMNS, bytes));
             await client.query(UPSERT_STAGED_PROFILES, [at]);
           },
         };
@@ -363,19 +372,31 @@ async function copyInto(client: pg.PoolClient, target: string, rows: Uint8Array)
 // (interleaved runs).
 const profileBuffers = new BufferPool(4 * 1024 * 1024);
 
-/** The profiles as COPY rows in a pooled buffer, for the length of `use`. */
+/**
+ * The profiles as COPY rows in a pooled buffer, for the length of `use`: for PROFILE_COLUMNS with
+ * their time `at`, or for STAGE_COLUMNS without one.
+ */
 async function withProfileCopyRows<T>(
   rows: ProfileRow[],
+  at: Date | undefined,
   use: (bytes: Uint8Array<ArrayBuffer>) => Promise<T>,
 ): Promise<T> {
-  const copy = new CopyRows(["text", "text"], 0, profileBuffers.take());
+  const copy = new CopyRows(at === undefined ? STAGE_TYPES : PROFILE_TYPES, 0, profileBuffers.take());
+  const time = at?.getTime() ?? null;
   try {
-    for (const row of rows) copy.add([row.key, row.profile]);
+    for (const row of rows) copy.add([row.key, row.profile, time]);
     return await use(copy.bytes());
   } finally {
     profileBuffers.give(copy.buffer);
   }
 }
+
+// A new key's profile goes straight into the table; a changed one through the stage and an upsert.
+// On PostgreSQL a part of new users then cost the server ~0.25 s less over the bench's import.
+const PROFILE_COLUMNS = "profiles (key, profile, updated_at)";
+const PROFILE_TYPES: readonly CopyColumn[] = ["text", "text", "timestamptz"];
+const STAGE_COLUMNS = "profile_stage (key, profile)";
+const STAGE_TYPES: readonly CopyColumn[] = ["text", "text"];
 
 // Every bulk write is binary COPY (see CopyRows).
 const BINARY = "WITH (FORMAT binary)";

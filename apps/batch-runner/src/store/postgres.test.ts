@@ -21,6 +21,7 @@ import {
 } from "./database.ts";
 import { FileStates, type FileVersion } from "./file-state.ts";
 import { findProfile } from "./profiles.ts";
+import { writeAddedAndChanged } from "./test-database.ts";
 import { startTestPostgres, type TestPostgres } from "./test-postgres.ts";
 
 const T0 = new Date("2026-03-02T00:00:00Z");
@@ -198,7 +199,7 @@ describe("several runners on one PostgreSQL database", () => {
     // Cut in the third batch of 50 rows: two were committed. Cut in the second part: every row
     // and the first part were.
     ["a rows", "copyEvents", 3, 100],
-    ["a profiles", "upsertProfiles", 2, 400],
+    ["a profiles", "writeProfiles", 2, 400],
   ] as const)(
     "survives losing its connection in %s transaction",
     async (_phase, method, call, committedEvents) => {
@@ -341,6 +342,14 @@ describe("several runners on one PostgreSQL database", () => {
     expect(rows).toEqual([{ data, profile_key: null }]);
   });
 
+  it("inserts added profiles and upserts changed ones in one transaction", async () => {
+    const at = new Date("2026-03-01T09:00:00.000Z");
+    expect(await writeAddedAndChanged(await runner(), "written", at)).toEqual([
+      { key: "written:new", profile: '{"n":"é"}', updated_at: at },
+      { key: "written:old", profile: '{"n":2}', updated_at: at },
+    ]);
+  });
+
   it("commits without the WAL flush only when asked, and keeps the profile stage across rolled-back work", async () => {
     // The test server turns synchronous_commit off for speed; new sessions of this role get it on.
     const admin = await runner();
@@ -362,11 +371,13 @@ describe("several runners on one PostgreSQL database", () => {
     // is rolled back with it and must be made again.
     await expect(
       database.transaction(async (tx) => {
-        await tx.upsertProfiles([profile(1)], T0);
+        await tx.writeProfiles({ added: [], changed: [profile(1)] }, T0);
         throw new Error("abandoned");
       }),
     ).rejects.toThrow("abandoned");
-    for (const n of [2, 3]) await database.transaction((tx) => tx.upsertProfiles([profile(n)], T0));
+    for (const n of [2, 3]) {
+      await database.transaction((tx) => tx.writeProfiles({ added: [], changed: [profile(n)] }, T0));
+    }
     const rows = await database.query<{ profile: unknown }>("SELECT profile FROM profiles WHERE key = $1", [
       "stage:1",
     ]);

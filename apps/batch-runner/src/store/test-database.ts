@@ -59,3 +59,34 @@ export async function openTestDatabase(): Promise<{
     },
   };
 }
+
+/**
+ * Writes a profile as `added` and changes another, stored before, as `changed`, in one
+ * transaction; returns the stored rows of both keys, by key. Keys start with `prefix`, so a
+ * database shared by several tests keeps them apart.
+ */
+export async function writeAddedAndChanged(
+  database: Database,
+  prefix: string,
+  at: Date,
+): Promise<Array<{ key: string; profile: string; updated_at: Date }>> {
+  const older = new Date(at.getTime() - 60_000);
+  const key = (name: string) => `${prefix}:${name}`;
+  await database.transaction((tx) =>
+    tx.writeProfiles({ added: [{ key: key("old"), profile: '{"n":1}' }], changed: [] }, older),
+  );
+  await database.transaction(async (tx) => {
+    const stored = await tx.loadProfiles([key("old"), key("new")]);
+    if (stored.has(key("new")) || !stored.has(key("old"))) throw new Error("unexpected stored profiles");
+    await tx.writeProfiles(
+      {
+        added: [{ key: key("new"), profile: '{"n":"é"}' }],
+        changed: [{ key: key("old"), profile: '{"n":2}' }],
+      },
+      at,
+    );
+  });
+  return database.query("SELECT key, profile, updated_at FROM profiles WHERE key LIKE $1 ORDER BY key", [
+    `${prefix}:%`,
+  ]);
+}
