@@ -16,10 +16,9 @@ import { EventColumns } from "../store/event-columns.ts";
 import type { FileLease, FileStates } from "../store/file-state.ts";
 import type { FileTurns } from "./file-turns.ts";
 
-// Rows per write: a Lytics batch (small chunks keep the live heap small), or a store transaction of
-// events (their COPY rows live in a buffer outside the JS heap, so more rows cost little memory).
+// Rows per Lytics batch (small chunks keep the live heap small). The store sink sets its own
+// transaction size (UserSink.batchRows).
 export const DEFAULT_CHUNK_SIZE = 2_500;
-const DEFAULT_STORE_BATCH_ROWS = 5_000;
 // A file imported by user is parsed in small chunks: each chunk's events are short-lived garbage
 // for a young-generation collection instead of survivors copied and promoted (measured: GC was a
 // third of the CPU with chunks of 2,500).
@@ -273,7 +272,7 @@ async function importFile(
         ? inLineOrder(sink, lines)
         : byUser(sink, lines, {
             dir: `${prepared.plaintextPath}.parts`,
-            batchRows: deps.chunkSize ?? DEFAULT_STORE_BATCH_ROWS,
+            batchRows: deps.chunkSize ?? sink.batchRows,
             fileId: lease.fileId,
             writtenUpTo: resumeAt,
             columns: new EventColumns(lease.columns ?? []),

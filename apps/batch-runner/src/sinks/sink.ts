@@ -79,6 +79,8 @@ export interface UserSink extends SinkBase {
   readonly type: "store";
   /** About how much plaintext goes into one part (the parts folded ahead are held in memory). */
   readonly partBytes: number;
+  /** Rows written per transaction of events. */
+  readonly batchRows: number;
   /** How many parts to have prepared ahead of the one being written. */
   readonly partsAhead: number;
   /** A new batch of the file's rows, in line order. */
