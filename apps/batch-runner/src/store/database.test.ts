@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { CopyRows } from "./copy-rows.ts";
 import { type Database, EVENT_COPY_COLUMNS, eventValues, openDatabase } from "./database.ts";
 import { FileStates } from "./file-state.ts";
-import { openTestDatabase, writeAddedAndChanged } from "./test-database.ts";
+import { openTestDatabase, profileKeyCollation, writeAddedAndChanged } from "./test-database.ts";
 
 describe("eventValues", () => {
   it("gives an event's time as epoch ms, in the canonical form or any other Date.parse reads", () => {
@@ -87,6 +87,10 @@ describe("PGlite store", () => {
     expect(await database.query("SELECT profile FROM profiles WHERE key = 'p:old'")).toEqual([
       { profile: '{"n":2}' },
     ]);
+  });
+
+  it("keeps profile keys in byte order, whatever the database's own collation", async () => {
+    expect(await profileKeyCollation(database)).toBe("C");
   });
 
   it("takes over a lease left in the embedded database at once, and never re-leases an imported file", async () => {

@@ -86,4 +86,15 @@ SELECT e.file_id, e.line, e.profile_key, e.event, e.ts,
 FROM events e JOIN import_files f ON f.id = e.file_id;
 `,
   },
+  {
+    id: 4,
+    name: "profile keys in byte order",
+    // A profile key is an identifier, never sorted for people to read: "C" compares its bytes.
+    // Under a language collation (en_US.UTF-8 is the usual server default) each comparison goes
+    // through the locale, and on PostgreSQL 15 inserting 100,000 keys took 1.06 s against 0.65 s,
+    // and looking them up with `= ANY` 1.14 s against 0.34 s. Rebuilds the key's index, once.
+    sql: `
+ALTER TABLE profiles ALTER COLUMN key TYPE text COLLATE "C";
+`,
+  },
 ];

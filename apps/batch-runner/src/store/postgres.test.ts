@@ -21,7 +21,7 @@ import {
 } from "./database.ts";
 import { FileStates, type FileVersion } from "./file-state.ts";
 import { findProfile } from "./profiles.ts";
-import { writeAddedAndChanged } from "./test-database.ts";
+import { profileKeyCollation, writeAddedAndChanged } from "./test-database.ts";
 import { startTestPostgres, type TestPostgres } from "./test-postgres.ts";
 
 const T0 = new Date("2026-03-02T00:00:00Z");
@@ -348,6 +348,10 @@ describe("several runners on one PostgreSQL database", () => {
       { key: "written:new", profile: '{"n":"é"}', updated_at: at },
       { key: "written:old", profile: '{"n":2}', updated_at: at },
     ]);
+  });
+
+  it("keeps profile keys in byte order, whatever the server's default collation", async () => {
+    expect(await profileKeyCollation(await runner())).toBe("C");
   });
 
   it("commits without the WAL flush only when asked, and keeps the profile stage across rolled-back work", async () => {

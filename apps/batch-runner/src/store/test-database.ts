@@ -90,3 +90,11 @@ export async function writeAddedAndChanged(
     `${prefix}:%`,
   ]);
 }
+
+/** The collation of `profiles.key`, as the migrations left it. */
+export async function profileKeyCollation(database: Database): Promise<string | null> {
+  const rows = await database.query<{ collation_name: string | null }>(
+    "SELECT collation_name FROM information_schema.columns WHERE table_name = 'profiles' AND column_name = 'key'",
+  );
+  return rows[0]?.collation_name ?? null;
+}
