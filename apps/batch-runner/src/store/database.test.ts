@@ -93,6 +93,22 @@ describe("PGlite store", () => {
     expect(await profileKeyCollation(database)).toBe("C");
   });
 
+  it("brings the profile keys of an earlier version's database to byte order, keeping its profiles", async () => {
+    // The database as migration 3 left it, with a profile in it.
+    await database.query('ALTER TABLE profiles ALTER COLUMN key TYPE text COLLATE "default"');
+    await database.query("DELETE FROM runner_migrations WHERE id = 4");
+    await database.transaction((tx) =>
+      tx.writeProfiles({ added: [{ key: "k:é", profile: '{"n":1}' }], changed: [] }, new Date(0)),
+    );
+    expect(await profileKeyCollation(database)).toBeNull();
+    await database.close();
+    database = await openDatabase({ kind: "pglite", dir: join(root, "db") });
+    expect(await profileKeyCollation(database)).toBe("C");
+    expect(await database.query("SELECT key, profile FROM profiles")).toEqual([
+      { key: "k:é", profile: '{"n":1}' },
+    ]);
+  });
+
   it("takes over a lease left in the embedded database at once, and never re-leases an imported file", async () => {
     const files = new FileStates(database, "job");
     const file = { path: "/d/f.txt", name: "f.txt", size: 1, mtimeMs: 1, accountId: "1" };
