@@ -70,8 +70,6 @@ describe("PGlite store", () => {
     ]);
   });
 
-  // Leases between live runners need PostgreSQL (postgres.test.ts); an embedded database has one
-  // process, so a lease found in it was left by a runner that is gone.
   it("inserts added profiles and upserts changed ones in one transaction", async () => {
     const at = new Date("2026-03-01T09:00:00.000Z");
     expect(await writeAddedAndChanged(database, "p", at)).toEqual([
@@ -109,6 +107,8 @@ describe("PGlite store", () => {
     ]);
   });
 
+  // Leases between live runners need PostgreSQL (postgres.test.ts); an embedded database has one
+  // process, so a lease found in it was left by a runner that is gone.
   it("takes over a lease left in the embedded database at once, and never re-leases an imported file", async () => {
     const files = new FileStates(database, "job");
     const file = { path: "/d/f.txt", name: "f.txt", size: 1, mtimeMs: 1, accountId: "1" };
