@@ -13,6 +13,7 @@ import { parseArgs } from "node:util";
 import { runnerEnv, runnerNodeFlags, typeScriptLoaderFlags } from "../bin/node-settings.mjs";
 import { type SshdServer, startSshd } from "../test/support/sshd.ts";
 import { run } from "../test/support/tools.ts";
+import { type CpuSplit, serverCpuSeconds } from "./cpu.ts";
 import { BENCH_DIR, type BenchFixture, ensureBenchFixture } from "./fixture.ts";
 import type { MeasureResult, MeasureSpec } from "./measure.ts";
 import { prepareDatabase } from "./measure-job.ts";
@@ -127,14 +128,9 @@ function extraFlags(): string[] {
   return (process.env.BENCH_NODE_FLAGS ?? "").split(" ").filter((flag) => flag !== "");
 }
 
-async function measure(
-  variant: string,
-  spec: MeasureSpec,
-  expectedRows = rows,
-  serverCpu?: () => Promise<number>,
-): Promise<Measured> {
+async function measure(variant: string, spec: MeasureSpec, expectedRows = rows): Promise<Measured> {
   await rm(spec.stagingDir, { recursive: true, force: true });
-  const serverBefore = await serverCpu?.();
+  const serverBefore = spec.serverPid === undefined ? undefined : serverCpuSeconds(spec.serverPid);
   // Started as `batch-runner` starts the runner: the same V8 flags and environment.
   const child = await timed(
     process.execPath,
@@ -159,7 +155,7 @@ async function measure(
   if (result.rows !== expectedRows) {
     throw new Error(`${variant}: imported ${result.rows} rows, expected ${expectedRows}`);
   }
-  const serverAfter = await serverCpu?.();
+  const serverAfter = spec.serverPid === undefined ? undefined : serverCpuSeconds(spec.serverPid);
   const serverSeconds =
     serverBefore === undefined || serverAfter === undefined ? undefined : serverAfter - serverBefore;
   return {
@@ -239,11 +235,7 @@ async function main(): Promise<void> {
       stagingDir: path.join(work, "staging"),
     };
     /** The variant on the 100,000-row file (its peak RSS), then on the full one. */
-    const bothSizes = async (
-      variant: string,
-      fresh: () => Promise<MeasureSpec>,
-      serverCpu?: () => Promise<number>,
-    ) => {
+    const bothSizes = async (variant: string, fresh: () => Promise<MeasureSpec>) => {
       let smallRunRssBytes: number | undefined;
       if (small !== undefined) {
         await serve(small);
@@ -251,7 +243,7 @@ async function main(): Promise<void> {
         smallRunRssBytes = (await measure(variant, await fresh(), small.rows)).result.peakRssBytes;
         await serve(fixture);
       }
-      const full = await measure(variant, await fresh(), rows, serverCpu);
+      const full = await measure(variant, await fresh(), rows);
       measured.push(smallRunRssBytes === undefined ? full : { ...full, smallRunRssBytes });
     };
     if (variants.has("stages")) {
@@ -263,7 +255,7 @@ async function main(): Promise<void> {
       if (!variants.has(variant)) continue;
       let database: string;
       let stop = async () => {};
-      let serverCpu: (() => Promise<number>) | undefined;
+      let serverPid: number | undefined;
       if (variant === "pglite") {
         database = "pglite:./db";
       } else {
@@ -275,21 +267,23 @@ async function main(): Promise<void> {
         }
         database = postgres.url;
         stop = postgres.stop;
-        serverCpu = postgres.cpuSeconds;
+        serverPid = postgres.pid;
       }
       try {
         log(`runner import job into the store on ${variant}…`);
         // A fresh, migrated store for each size, as after a first run: a new PGlite directory
         // costs an initdb.
-        await bothSizes(
-          variant,
-          async () => {
-            const { configPath } = await writeRunnerConfig(work, database, sshd, fixture);
-            await prepareDatabase(configPath);
-            return { ...spec, mode: "job", configPath, jobId: "bench" };
-          },
-          serverCpu,
-        );
+        await bothSizes(variant, async () => {
+          const { configPath } = await writeRunnerConfig(work, database, sshd, fixture);
+          await prepareDatabase(configPath);
+          return {
+            ...spec,
+            mode: "job",
+            configPath,
+            jobId: "bench",
+            ...(serverPid === undefined ? {} : { serverPid }),
+          };
+        });
       } finally {
         await stop();
       }
@@ -300,6 +294,16 @@ async function main(): Promise<void> {
     await run("gpgconf", ["--homedir", fixture.keyring.home, "--kill", "gpg-agent"]).catch(() => undefined);
   }
   report(fixture, baseline, measured, unavailable);
+}
+
+/** Where each phase's CPU time went, as "phase main/workers/V8/other, server s". */
+function cpuByPhase(phases: Record<string, CpuSplit> | undefined): string {
+  if (phases === undefined || Object.keys(phases).length === 0) return "";
+  const each = Object.entries(phases).map(([phase, cpu]) => {
+    const runner = [cpu.main, cpu.workers, cpu.v8, cpu.other].map((seconds) => round(seconds, 1)).join("/");
+    return `${phase} ${runner}${cpu.server === undefined ? "" : `, server ${round(cpu.server, 1)}`}`;
+  });
+  return `; CPU seconds by phase (runner's main thread/worker threads/V8's helper threads/other): ${each.join("; ")}`;
 }
 
 function report(
@@ -341,7 +345,7 @@ function report(
       .map(([phase, ms]) => `${phase} ${round(ms / 1000)} s`)
       .join(", ");
     const server = cpu.serverSeconds === undefined ? "" : `, PostgreSQL server ${round(cpu.serverSeconds)} s`;
-    const cpuUsed = `CPU: runner ${round(cpu.userSeconds)} s user + ${round(cpu.systemSeconds)} s system${server}`;
+    const cpuUsed = `CPU: runner ${round(cpu.userSeconds)} s user + ${round(cpu.systemSeconds)} s system${server}${cpuByPhase(result.phasesCpu)}`;
     lines.push({
       name: "runner.import",
       unit: "rows/s",

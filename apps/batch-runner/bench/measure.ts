@@ -10,6 +10,7 @@ import { readConnectEvents } from "../src/connect-files/read.ts";
 import { DEFAULT_CHUNK_SIZE } from "../src/jobs/import-activity.ts";
 import { loadPgpKey } from "../src/pgp/decrypt.ts";
 import { connectSftp } from "../src/sftp/sftp-source.ts";
+import type { CpuSplit } from "./cpu.ts";
 
 export interface MeasureSpec {
   mode: "stages" | "job";
@@ -25,6 +26,8 @@ export interface MeasureSpec {
   /** job mode: the runner config to load (store sink, the database under test). */
   configPath?: string;
   jobId?: string;
+  /** job mode on the bench's PostgreSQL: its postmaster, whose CPU time is split by phase too. */
+  serverPid?: number;
 }
 
 export interface MeasureResult {
@@ -37,6 +40,8 @@ export interface MeasureResult {
   /** Highest RSS seen until the 100,000th row was through. */
   peakRssTo100kBytes: number | undefined;
   phasesMs: Record<string, number>;
+  /** job mode: the CPU time of each phase, by thread kind (see PhaseCpu). */
+  phasesCpu?: Record<string, CpuSplit>;
 }
 
 const RSS_SAMPLE_MS = 50;

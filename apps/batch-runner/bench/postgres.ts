@@ -1,16 +1,19 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { chown, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { chown, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { sparePort } from "../test/support/sshd.ts";
 import { ensureTestTools, run } from "../test/support/tools.ts";
+import { serverCpuSeconds } from "./cpu.ts";
 
 export type ThrowawayPostgres =
   | {
       available: true;
       url: string;
+      /** The postmaster's process id. */
+      pid: number | undefined;
       /** CPU seconds the server's processes have used so far (see serverCpuSeconds). */
-      cpuSeconds(): Promise<number>;
+      cpuSeconds(): number;
       stop(): Promise<void>;
     }
   | { available: false; reason: string };
@@ -73,6 +76,7 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
   return {
     available: true,
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    pid: child.pid,
     cpuSeconds: () => serverCpuSeconds(child.pid),
     stop: async () => {
       if (child.exitCode === null) {
@@ -115,29 +119,4 @@ function waitReady(child: ChildProcess, log: () => string): Promise<boolean> {
     child.stderr?.on("data", onData);
     child.once("exit", () => resolve(false));
   });
-}
-
-/**
- * CPU seconds of a PostgreSQL server: the postmaster's own, its exited children's (a client's
- * backend is counted once the client disconnects) and its live children's (WAL writer,
- * checkpointer). Linux only; 0 where /proc cannot be read.
- */
-async function serverCpuSeconds(pid: number | undefined): Promise<number> {
-  if (pid === undefined) return 0;
-  const ticks = 100; // USER_HZ, 100 on every Linux build in use
-  const fields = async (id: string): Promise<string[] | undefined> => {
-    const text = await readFile(`/proc/${id}/stat`, "utf8").catch(() => undefined);
-    // The command name, in parentheses, may hold spaces: fields are counted after it.
-    return text?.slice(text.lastIndexOf(")") + 2).split(" ");
-  };
-  const own = await fields(String(pid));
-  if (own === undefined) return 0;
-  // After the name: state (0), ppid (1) … utime (11), stime (12), cutime (13), cstime (14).
-  let total = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]);
-  for (const id of await readdir("/proc").catch(() => [])) {
-    if (!/^\d+$/.test(id)) continue;
-    const child = await fields(id);
-    if (child?.[1] === String(pid)) total += Number(child[11]) + Number(child[12]);
-  }
-  return total / ticks;
 }
