@@ -20,7 +20,8 @@ describe("part files", () => {
     await rm(root, { recursive: true, force: true });
   });
 
-  // 4 parts write through 64 KiB buffers, 600 parts through 4 KiB ones (see partBufferBytes).
+  // 4 parts write through 64 KiB buffers, 600 parts through 13 KiB ones (see partBufferBytes);
+  // records longer than the buffer go straight to the file.
   it.each([4, 600])(
     "keeps every event of a user in one part, in the order added, whatever its key or size (%i parts)",
     (partTotal) => {
@@ -76,13 +77,17 @@ describe("part files", () => {
     await expect(readdir(dir)).rejects.toMatchObject({ code: "ENOENT" });
   });
 
-  it("shares about 1 MiB of write buffers among the parts, 4 to 64 KiB each", () => {
+  it("shares about 1 MiB of write buffers among a few parts, gives many at least 16 KiB up to 8 MiB in all", () => {
     expect(partBufferBytes(1)).toBe(64 * 1024);
     expect(partBufferBytes(16)).toBe(64 * 1024);
-    expect(partBufferBytes(140)).toBe(7 * 1024);
+    expect(partBufferBytes(40)).toBe(25 * 1024);
+    for (const parts of [17, 40, 64]) expect(partBufferBytes(parts) * parts).toBeLessThanOrEqual(1024 * 1024);
+    expect(partBufferBytes(140)).toBe(16 * 1024);
+    expect(partBufferBytes(512)).toBe(16 * 1024);
+    expect(partBufferBytes(700)).toBe(11 * 1024);
     expect(partBufferBytes(4096)).toBe(4 * 1024);
-    for (const parts of [17, 100, 140, 255])
-      expect(partBufferBytes(parts) * parts).toBeLessThanOrEqual(1024 * 1024);
+    for (const parts of [65, 140, 512, 700, 2048])
+      expect(partBufferBytes(parts) * parts).toBeLessThanOrEqual(8 * 1024 * 1024);
   });
 
   it("sizes parts from the plaintext and spreads keys evenly", () => {

@@ -49,13 +49,29 @@ export function partOfKey(key: string, parts: number): number {
 // 64 KiB like 140 of 8 KiB: the total seemed to matter. Most likely that was V8 pretenuring the
 // parser's objects (see bin/node-settings.mjs): with that off, 8 MiB in all ran as fast as 1 MiB
 // (three interleaved pairs). 1 MiB stays, for the memory.
+//
+// A larger file has more parts, and their shares of 1 MiB shrink: 7 KiB each for the bench's
+// 140 parts on PGlite, 4 KiB for a 1.5 GB file's 700 parts on PostgreSQL, each write a system call
+// per few dozen records. Writing 1M rows into 140 parts took 3.37–3.49 CPU-seconds with 7 KiB
+// buffers and 3.23–3.31 with 16 KiB, into 350 parts 3.81–4.04 and 3.45–3.60 (measured alone,
+// interleaved); larger buffers gained nothing more. So a part's buffer is at least
+// SMALL_BUFFER_BYTES as long as all of them take at most SMALL_BUFFERS_MAX_BYTES (512 parts).
 const BUFFERS_BYTES = 1024 * 1024;
+const SMALL_BUFFER_BYTES = 16 * 1024;
+const SMALL_BUFFERS_MAX_BYTES = 8 * 1024 * 1024;
 const MIN_BUFFER_BYTES = 4 * 1024;
 const MAX_BUFFER_BYTES = 64 * 1024;
 
-/** Each part's write buffer: its share of BUFFERS_BYTES, in whole KiB, within the bounds. */
+/**
+ * Each part's write buffer, in whole KiB: its share of BUFFERS_BYTES, but no less than
+ * SMALL_BUFFER_BYTES while the buffers take no more than SMALL_BUFFERS_MAX_BYTES, within the bounds.
+ */
 export function partBufferBytes(parts: number): number {
-  const share = Math.floor(BUFFERS_BYTES / Math.max(1, parts) / 1024) * 1024;
+  const shareOf = (bytes: number) => Math.floor(bytes / Math.max(1, parts) / 1024) * 1024;
+  const share = Math.max(
+    shareOf(BUFFERS_BYTES),
+    Math.min(SMALL_BUFFER_BYTES, shareOf(SMALL_BUFFERS_MAX_BYTES)),
+  );
   return Math.min(MAX_BUFFER_BYTES, Math.max(MIN_BUFFER_BYTES, share));
 }
 const LINE_END = "\n";
