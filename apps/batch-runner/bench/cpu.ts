@@ -21,16 +21,17 @@ export interface CpuSplit {
 }
 
 type ThreadKind = "main" | "workers" | "v8" | "other";
+type ThreadTicks = Map<string, { kind: ThreadKind; ticks: number }>;
 
-/** Each live thread of this process: its kind and CPU ticks; undefined without /proc. */
-function threadTicks(): Map<string, { kind: ThreadKind; ticks: number }> | undefined {
+/** Each live thread of this process, by id: its kind and CPU ticks; undefined without /proc. */
+function threadTicks(): ThreadTicks | undefined {
   let threads: string[];
   try {
     threads = readdirSync("/proc/self/task");
   } catch {
     return undefined;
   }
-  const out = new Map<string, { kind: ThreadKind; ticks: number }>();
+  const out: ThreadTicks = new Map();
   for (const thread of threads) {
     const fields = statFields(`/proc/self/task/${thread}/stat`);
     // A thread that ended since the listing is counted as one that ended (see PhaseCpu.end).
@@ -95,7 +96,7 @@ export function serverCpuSeconds(pid: number | undefined): number {
  */
 export class PhaseCpu {
   readonly #serverPid: number | undefined;
-  #threads: ReturnType<typeof threadTicks> = new Map();
+  #threads: ThreadTicks = new Map();
   #process = 0;
   #server: number;
   readonly phases: Record<string, CpuSplit> = {};
@@ -114,7 +115,7 @@ export class PhaseCpu {
     const split: CpuSplit = this.phases[phase] ?? { main: 0, workers: 0, v8: 0, other: 0 };
     let threadSeconds = 0;
     for (const [id, now] of threads) {
-      const seconds = (now.ticks - (this.#threads?.get(id)?.ticks ?? 0)) / TICKS_PER_SECOND;
+      const seconds = (now.ticks - (this.#threads.get(id)?.ticks ?? 0)) / TICKS_PER_SECOND;
       split[now.kind] += seconds;
       threadSeconds += seconds;
     }

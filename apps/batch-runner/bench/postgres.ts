@@ -4,16 +4,13 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { sparePort } from "../test/support/sshd.ts";
 import { ensureTestTools, run } from "../test/support/tools.ts";
-import { serverCpuSeconds } from "./cpu.ts";
 
 export type ThrowawayPostgres =
   | {
       available: true;
       url: string;
-      /** The postmaster's process id. */
+      /** The postmaster's process id, for its CPU time (see cpu.ts). */
       pid: number | undefined;
-      /** CPU seconds the server's processes have used so far (see serverCpuSeconds). */
-      cpuSeconds(): number;
       stop(): Promise<void>;
     }
   | { available: false; reason: string };
@@ -77,7 +74,6 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
     available: true,
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     pid: child.pid,
-    cpuSeconds: () => serverCpuSeconds(child.pid),
     stop: async () => {
       if (child.exitCode === null) {
         const exited = new Promise((resolve) => child.once("exit", resolve));

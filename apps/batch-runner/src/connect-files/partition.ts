@@ -55,22 +55,22 @@ export function partOfKey(key: string, parts: number): number {
 // per few dozen records. Writing 1M rows into 140 parts took 3.37–3.49 CPU-seconds with 7 KiB
 // buffers and 3.23–3.31 with 16 KiB, into 350 parts 3.81–4.04 and 3.45–3.60 (measured alone,
 // interleaved); larger buffers gained nothing more. So a part's buffer is at least
-// SMALL_BUFFER_BYTES as long as all of them take at most SMALL_BUFFERS_MAX_BYTES (512 parts).
+// MANY_PARTS_BUFFER_BYTES as long as all of them take at most MANY_PARTS_MAX_BYTES (512 parts).
 const BUFFERS_BYTES = 1024 * 1024;
-const SMALL_BUFFER_BYTES = 16 * 1024;
-const SMALL_BUFFERS_MAX_BYTES = 8 * 1024 * 1024;
+const MANY_PARTS_BUFFER_BYTES = 16 * 1024;
+const MANY_PARTS_MAX_BYTES = 8 * 1024 * 1024;
 const MIN_BUFFER_BYTES = 4 * 1024;
 const MAX_BUFFER_BYTES = 64 * 1024;
 
 /**
  * Each part's write buffer, in whole KiB: its share of BUFFERS_BYTES, but no less than
- * SMALL_BUFFER_BYTES while the buffers take no more than SMALL_BUFFERS_MAX_BYTES, within the bounds.
+ * MANY_PARTS_BUFFER_BYTES while the buffers take no more than MANY_PARTS_MAX_BYTES, within the bounds.
  */
 export function partBufferBytes(parts: number): number {
   const shareOf = (bytes: number) => Math.floor(bytes / Math.max(1, parts) / 1024) * 1024;
   const share = Math.max(
     shareOf(BUFFERS_BYTES),
-    Math.min(SMALL_BUFFER_BYTES, shareOf(SMALL_BUFFERS_MAX_BYTES)),
+    Math.min(MANY_PARTS_BUFFER_BYTES, shareOf(MANY_PARTS_MAX_BYTES)),
   );
   return Math.min(MAX_BUFFER_BYTES, Math.max(MIN_BUFFER_BYTES, share));
 }
