@@ -100,6 +100,20 @@ function wrapWrites(sink: UserSink, stage: string, wrap: (write: ChunkWrite) => 
   };
 }
 
+/** The sink, and a signal that asks for a shutdown once it has written its third chunk of `stage`. */
+function stopAfterThird(sink: UserSink, stage: string): { sink: UserSink; signal: AbortSignal } {
+  const controller = new AbortController();
+  let writes = 0;
+  const stopping =
+    (write: ChunkWrite): ChunkWrite =>
+    async (lease, signal) => {
+      const written = await write(lease, signal);
+      if (++writes === 3) controller.abort();
+      return written;
+    };
+  return { sink: wrapWrites(sink, stage, stopping), signal: controller.signal };
+}
+
 async function exportAll(database: Database) {
   const out: Array<{ key: string; profile: unknown }> = [];
   for await (const entry of allProfiles(database)) out.push(entry);
@@ -219,7 +233,7 @@ describe("runImportJob", () => {
       },
     ]);
     const [{ count }] = (await env.database.query<{ count: number }>(
-      "SELECT count(*)::int AS count FROM events",
+      "SELECT count(*)::int AS count FROM event_data",
     )) as [{ count: number }];
     expect(count).toBe(63);
 
@@ -350,19 +364,8 @@ describe("runImportJob", () => {
         await writeStandardFolder(reference.folder);
         await runImportJob(deps(reference));
 
-        const controller = new AbortController();
         const base = deps(env);
-        const sink = storeSink(env);
-        let writes = 0;
-        const stopAfterThird =
-          (write: ChunkWrite): ChunkWrite =>
-          async (lease, signal) => {
-            const written = await write(lease, signal);
-            if (++writes === 3) controller.abort();
-            return written;
-          };
-        const counting = wrapWrites(sink, stage, stopAfterThird);
-        const stopped = await runImportJob({ ...base, sink: counting, signal: controller.signal });
+        const stopped = await runImportJob({ ...base, ...stopAfterThird(storeSink(env), stage) });
         expect(stopped.interrupted).toBe(true);
         expect(stopped.files.imported).toBe(0);
         expect(stopped.rows).toBe(paused.rows);
@@ -388,13 +391,72 @@ describe("runImportJob", () => {
         const counters = (rows: Awaited<ReturnType<FileStates["list"]>>) =>
           rows.map((f) => [f.name, f.rows, f.events, f.rejected]);
         expect(counters(await env.files.list())).toEqual(counters(await reference.files.list()));
-        const eventCount = "SELECT count(*)::int AS count FROM events";
-        expect(await env.database.query(eventCount)).toEqual(await reference.database.query(eventCount));
+        const events =
+          "SELECT f.name, d.line, d.data FROM event_data d JOIN import_files f ON f.id = d.file_id ORDER BY f.name, d.line";
+        expect(await env.database.query(events)).toEqual(await reference.database.query(events));
       } finally {
         await reference.cleanup();
       }
     },
   );
+
+  it("finishes a file an earlier version left half-done, its events written by line up to its checkpoint", async () => {
+    await writeStandardFolder(env.folder);
+    const reference = await makeEnv();
+    try {
+      await writeStandardFolder(reference.folder);
+      await runImportJob(deps(reference));
+
+      // Stopped after 3 of the 10 parts of the first file, with every row written.
+      await runImportJob({ ...deps(env), ...stopAfterThird(storeSink(env), "profiles") });
+      // An earlier version had written all those rows' events to `events`, one row each, and had
+      // no user_events; migration 5 then marked how far they go.
+      type Row = {
+        file_id: number;
+        line: number;
+        profile_key: string;
+        event: string;
+        ts: Date;
+        data: string;
+      };
+      const [{ id }] = (await env.database.query<{ id: number }>(
+        "SELECT id FROM import_files WHERE state = 'importing'",
+      )) as [{ id: number }];
+      const rows = await reference.database.query<Row>(
+        "SELECT $1::int AS file_id, line, profile_key, event, ts, data::text AS data FROM event_data d JOIN import_files f ON f.id = d.file_id WHERE f.name = $2",
+        [id, "12345_OPEN_20260301_091500.txt"],
+      );
+      expect(rows).toHaveLength(38);
+      await env.database.query("DELETE FROM user_events");
+      await env.database.query(
+        "INSERT INTO events (file_id, line, profile_key, event, ts, data) SELECT * FROM json_populate_recordset(NULL::events, $1::json)",
+        [JSON.stringify(rows)],
+      );
+      await env.database.query(
+        "UPDATE import_files SET event_rows_through = checkpoint_line WHERE state <> 'imported'",
+      );
+      expect((await env.files.list())[0]).toMatchObject({
+        checkpointLine: 41,
+        partsDone: 3,
+        eventRowsThrough: 41,
+      });
+
+      const resumed = await runImportJob(deps(env));
+      expect(resumed.files.imported).toBe(2);
+      expect(await exportAll(env.database)).toEqual(await exportAll(reference.database));
+      // Each event once: the first file's from `events`, the second's from user_events.
+      const events =
+        "SELECT f.name, d.line, d.profile_key, d.event, d.ts, d.data FROM event_data d JOIN import_files f ON f.id = d.file_id ORDER BY f.name, d.line";
+      expect(await env.database.query(events)).toEqual(await reference.database.query(events));
+      expect(
+        await env.database.query(
+          "SELECT DISTINCT f.name FROM user_events u JOIN import_files f ON f.id = u.file_id",
+        ),
+      ).toEqual([{ name: "12345_CLICK_20260301_101500.zip" }]);
+    } finally {
+      await reference.cleanup();
+    }
+  });
 
   it.each(["rows", "profiles"])(
     "resumes after a crash inside a transaction writing %s without double counting",
@@ -410,7 +472,7 @@ describe("runImportJob", () => {
           if (++writes === 4) {
             await env.database.transaction(async (tx) => {
               await tx.query("UPDATE profiles SET profile = '{}'");
-              await tx.query("DELETE FROM events");
+              await tx.query("DELETE FROM user_events");
               throw new Error("process killed");
             });
           }
@@ -426,7 +488,7 @@ describe("runImportJob", () => {
       const opens = await findProfile(env.database, mapper.identityFields, "1000");
       expect(opens?.profile).toMatchObject({ email_open_ct: 7, email_click_ct: 7 });
       const [{ count }] = (await env.database.query<{ count: number }>(
-        "SELECT count(*)::int AS count FROM events",
+        "SELECT count(*)::int AS count FROM event_data",
       )) as [{ count: number }];
       expect(count).toBe(63);
     },
@@ -476,7 +538,7 @@ describe("runImportJob", () => {
         await reference.cleanup();
       }
       const [{ count }] = (await env.database.query<{ count: number }>(
-        "SELECT count(*)::int AS count FROM events",
+        "SELECT count(*)::int AS count FROM event_data",
       )) as [{ count: number }];
       expect(count).toBe(63);
     },
@@ -497,12 +559,13 @@ describe("runImportJob", () => {
       await runImportJob(deps(env));
       const path = await writeConnectFile(env.folder, name, text);
       const { size } = await stat(path);
-      // Older runners kept each event row as a JSON object, and no columns.
+      // Older runners kept each event as a row of `events` holding a JSON object, and no columns.
       await env.database.query(
-        "UPDATE events e SET data = d.data::text FROM event_data d WHERE d.file_id = e.file_id AND d.line = e.line",
+        "INSERT INTO events (file_id, line, profile_key, event, ts, data) SELECT file_id, line, profile_key, event, ts, data::text FROM event_data",
       );
+      await env.database.query("DELETE FROM user_events");
       await env.database.query(
-        "UPDATE import_files SET size = $1, state = 'importing', checkpoint_line = 13, parts = NULL, parts_done = 0, columns = NULL",
+        "UPDATE import_files SET size = $1, state = 'importing', checkpoint_line = 13, parts = NULL, parts_done = 0, columns = NULL, event_rows_through = 13",
         [size],
       );
       expect(
@@ -513,7 +576,7 @@ describe("runImportJob", () => {
       expect(resumed.files.imported).toBe(1);
       expect(resumed.rows).toBe(30 - 12);
       expect(await exportAll(env.database)).toEqual(await exportAll(reference.database));
-      const eventCount = "SELECT count(*)::int AS count FROM events";
+      const eventCount = "SELECT count(*)::int AS count FROM event_data";
       expect(await env.database.query(eventCount)).toEqual([{ count: 30 }]);
       // Both kinds of rows read back as the same events an uninterrupted import gives.
       const events = "SELECT line, data FROM event_data ORDER BY line";

@@ -275,6 +275,7 @@ async function importFile(
             batchRows: deps.chunkSize ?? sink.batchRows,
             fileId: lease.fileId,
             writtenUpTo: resumeAt,
+            eventsAfter: lease.eventRowsThrough,
             columns: new EventColumns(lease.columns ?? []),
             parts: {
               done: lease.partsDone,
@@ -369,6 +370,8 @@ interface ByUserOptions {
   fileId: number;
   /** Rows on lines up to this one are written already (resume). */
   writtenUpTo: number;
+  /** Events on lines up to this one are rows of `events` already (see FileLease.eventRowsThrough). */
+  eventsAfter: number;
   parts: { done: number; of: number };
   /** The file's event columns (see EventColumns). */
   columns: EventColumns;
@@ -376,9 +379,10 @@ interface ByUserOptions {
 }
 
 /**
- * The file by user: read in line order, each chunk's events are written (and checkpointed by line)
- * while their records go to local part files; then each part not yet committed is read back and
- * its profiles written (checkpointed by part). Parts are rebuilt on every attempt.
+ * The file by user: read in line order, each chunk's bad rows and events without a user are
+ * written (and checkpointed by line) while the other events' records go to local part files; then
+ * each part not yet committed is read back and its events and profiles written (checkpointed by
+ * part). Parts are rebuilt on every attempt.
  */
 async function* byUser(
   sink: UserSink,
@@ -417,6 +421,8 @@ async function* byUser(
           of: parts.of,
           path: partFiles.pathOf(next),
           columns: options.columns.names,
+          fileId: options.fileId,
+          eventsAfter: options.eventsAfter,
         });
         // One that fails after an earlier one failed the file is never awaited.
         prepared.catch(() => {});

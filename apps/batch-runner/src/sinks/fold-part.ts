@@ -2,6 +2,7 @@
 // imports nothing but erasable TypeScript: the partition reader and the mapper.
 import { setImmediate } from "node:timers/promises";
 import { type PartEvents, PartReader } from "../connect-files/partition.ts";
+import { UserEventRows } from "../store/user-event-rows.ts";
 import type { Profile, ProfileMapper } from "./profile-mapper.ts";
 import type { ImportEvent } from "./sink.ts";
 
@@ -11,18 +12,39 @@ export interface RejectedRow {
   reason: string;
 }
 
+/** A part to fold: its part file (complete), and what its users' events rows need. */
+export interface PartToFold {
+  path: string;
+  /** The file's event columns: a record's values are by these. */
+  columns: readonly string[];
+  /** Where the users' events go as rows of user_events; undefined: not by user (no rows). */
+  events?: PartEventRows | undefined;
+}
+
+export interface PartEventRows {
+  fileId: number;
+  /** Events on lines up to this one are rows of `events` already (see FileLease.eventRowsThrough). */
+  after: number;
+}
+
 /** A part folded: user keys sorted (every writer's order), and each one's share as JSON text. */
 export interface FoldedPart {
   keys: string[];
   shares: string[];
   /** Events the mapping cannot fold, in line order. */
   failed: RejectedRow[];
+  /** The users' events, less those failed, as COPY rows for user_events (see UserEventRows); empty when not by user. */
+  eventRows: Uint8Array<ArrayBuffer>;
 }
 
 /** Where parts are folded: in worker threads (FoldWorkers) or on the calling thread (InlineFolds). */
 export interface PartFolds {
-  /** Folds the part in `path` (a part file, complete), whose records' values are by `columns`. */
-  fold(path: string, columns: readonly string[]): Promise<FoldedPart>;
+  /**
+   * Folds the part. `spare` is the memory of an earlier part's eventRows, written and done with:
+   * the new rows start in it. A new buffer per part was ~2–4 MB of memory outside V8's heap,
+   * which V8 reclaims only after tens of MB of it have piled up.
+   */
+  fold(part: PartToFold, spare?: ArrayBuffer): Promise<FoldedPart>;
   /** Stops what folds; parts not folded yet fail. */
   close(): Promise<void>;
 }
@@ -40,16 +62,16 @@ export class InlineFolds implements PartFolds {
     this.#mapper = mapper;
   }
 
-  async fold(path: string, columns: readonly string[]): Promise<FoldedPart> {
+  async fold(part: PartToFold, spare?: ArrayBuffer): Promise<FoldedPart> {
     let users: Map<string, PartEvents>;
     try {
-      users = this.#reader.read(path);
+      users = this.#reader.read(part.path);
     } catch (error) {
       // Worded as the fold workers word it.
-      throw new Error(`cannot fold ${path}: ${error instanceof Error ? error.message : String(error)}`);
+      throw new Error(`cannot fold ${part.path}: ${error instanceof Error ? error.message : String(error)}`);
     }
     let sliceStart = performance.now();
-    return foldPart(this.#mapper, users, columns, () => {
+    return foldPart(this.#mapper, users, part, spare, () => {
       if (performance.now() - sliceStart < FOLD_SLICE_MS) return undefined;
       // I/O callbacks run before setImmediate's.
       return setImmediate().then(() => {
@@ -62,8 +84,9 @@ export class InlineFolds implements PartFolds {
 }
 
 /**
- * Folds each user's events of the part at once. An event the mapping cannot read is a bad row,
- * not a failed file: its user's events are folded again one at a time to find it.
+ * Folds each user's events of the part at once, and gathers them as the user's row of events. An
+ * event the mapping cannot read is a bad row, not a failed file: its user's events are folded
+ * again one at a time to find it, and it is left out of the row.
  *
  * Shares are kept as text: it is what the upsert writes, and it is one string to hand from a
  * worker thread instead of a tree of objects. Only a user with a stored profile has the text parsed
@@ -72,26 +95,41 @@ export class InlineFolds implements PartFolds {
 export async function foldPart(
   mapper: ProfileMapper,
   users: Map<string, PartEvents>,
-  /** The file's event columns: a record's values are by these. */
-  columns: readonly string[],
+  part: Omit<PartToFold, "path">,
+  /** Where the event rows start (see PartFolds.fold). */
+  spare: ArrayBuffer | undefined,
   /** Asked every few users whether to wait (give the event loop a turn) before going on. */
   pause?: () => Promise<void> | undefined,
 ): Promise<FoldedPart> {
-  const readEvent = eventReader(columns, mapper.reads);
+  const readEvent = eventReader(part.columns, mapper.reads);
   const failed: RejectedRow[] = [];
   const byKey = new Map<string, string>();
+  const { events } = part;
+  const eventRows = events === undefined ? undefined : new UserEventRows(events.fileId, spare);
   let folded = 0;
   for (const [key, group] of users) {
     // Every few users only: a user's fold takes ~50 µs.
     if (pause !== undefined && ++folded % 16 === 0) await pause();
+    const failedBefore = failed.length;
     const share = foldGroup(mapper, group, readEvent, (item, error) =>
       failed.push({ line: item.line, reason: mappingRejection(error) }),
     );
-    if (share !== undefined) byKey.set(key, JSON.stringify(share));
+    if (share === undefined) continue;
+    byKey.set(key, JSON.stringify(share));
+    if (eventRows === undefined || events === undefined) continue;
+    const userFailed = failed.slice(failedBefore);
+    eventRows.add(
+      key,
+      group,
+      userFailed.length === 0
+        ? (event) => event.line > events.after
+        : (event) => event.line > events.after && !userFailed.some((row) => row.line === event.line),
+    );
   }
   const keys = [...byKey.keys()].sort();
   failed.sort((a, b) => a.line - b.line);
-  return { keys, shares: keys.map((key) => byKey.get(key) ?? "{}"), failed };
+  const rows = eventRows?.bytes() ?? new Uint8Array(0);
+  return { keys, shares: keys.map((key) => byKey.get(key) ?? "{}"), failed, eventRows: rows };
 }
 
 function foldGroup(

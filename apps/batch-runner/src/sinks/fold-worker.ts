@@ -5,14 +5,14 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { parseMapping } from "@responsys-bridge/mapping";
 import { PartReader } from "../connect-files/partition.ts";
-import { type FoldedPart, foldPart } from "./fold-part.ts";
+import { type FoldedPart, foldPart, type PartToFold } from "./fold-part.ts";
 import { createProfileMapper } from "./profile-mapper.ts";
 
-/** A part to fold, by its file, with the columns its values are by. */
+/** A part to fold, the id its reply goes back under, and memory for its rows (see PartFolds.fold). */
 export interface FoldTask {
   id: number;
-  path: string;
-  columns: readonly string[];
+  part: PartToFold;
+  spare?: ArrayBuffer | undefined;
 }
 
 export type FoldReply = { id: number; folded: FoldedPart } | { id: number; error: string };
@@ -25,12 +25,16 @@ export interface FoldWorkerData {
 const mapper = createProfileMapper(parseMapping((workerData as FoldWorkerData).lql));
 const reader = new PartReader();
 
-parentPort?.on("message", async (task: FoldTask) => {
-  let reply: FoldReply;
+parentPort?.on("message", async ({ id, part, spare }: FoldTask) => {
+  let folded: FoldedPart;
   try {
-    reply = { id: task.id, folded: await foldPart(mapper, reader.read(task.path), task.columns) };
+    folded = await foldPart(mapper, reader.read(part.path), part, spare);
   } catch (error) {
-    reply = { id: task.id, error: error instanceof Error ? error.message : String(error) };
+    const reply: FoldReply = { id, error: error instanceof Error ? error.message : String(error) };
+    parentPort?.postMessage(reply);
+    return;
   }
-  parentPort?.postMessage(reply);
+  const reply: FoldReply = { id, folded };
+  // The events' rows are a part's largest result: handed over, not copied.
+  parentPort?.postMessage(reply, [folded.eventRows.buffer]);
 });

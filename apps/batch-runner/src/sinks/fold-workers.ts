@@ -2,7 +2,7 @@ import type { Worker } from "node:worker_threads";
 import { BridgeError } from "@responsys-bridge/core";
 import { type Mapping, mappingText } from "@responsys-bridge/mapping";
 import { runnerWorker } from "../runner-worker.ts";
-import type { FoldedPart, PartFolds } from "./fold-part.ts";
+import type { FoldedPart, PartFolds, PartToFold } from "./fold-part.ts";
 import type { FoldReply, FoldTask, FoldWorkerData } from "./fold-worker.ts";
 
 interface Waiting {
@@ -37,15 +37,15 @@ export class FoldWorkers implements PartFolds {
     }
   }
 
-  fold(path: string, columns: readonly string[]): Promise<FoldedPart> {
+  fold(part: PartToFold, spare?: ArrayBuffer): Promise<FoldedPart> {
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
     if (this.#closed) return Promise.reject(foldError("the profile fold workers were stopped"));
     const id = this.#nextId++;
     const worker = this.#workers[id % this.#workers.length];
     return new Promise((resolve, reject) => {
-      this.#waiting.set(id, { path, resolve, reject });
-      const task: FoldTask = { id, path, columns };
-      worker?.postMessage(task);
+      this.#waiting.set(id, { path: part.path, resolve, reject });
+      const task: FoldTask = { id, part, spare };
+      worker?.postMessage(task, spare === undefined ? [] : [spare]);
     });
   }
 

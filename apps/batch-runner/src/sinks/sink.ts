@@ -40,6 +40,9 @@ export interface PartInput {
   path: string;
   /** The file's event columns, all of them: a part record's values are by these (see EventColumns). */
   columns: readonly string[];
+  fileId: number;
+  /** Events on lines up to this one are written already, by line (see FileLease.eventRowsThrough). */
+  eventsAfter: number;
 }
 
 export interface ChunkWritten {
@@ -71,9 +74,10 @@ export interface LineSink extends SinkBase {
 }
 
 /**
- * A sink fed a file by user (the store). The file is read once in line order: each chunk's events
- * are written (with the line checkpoint) and each event's record goes to its user's part; then each
- * part is read back and its users' profiles are written, once per file (with the part checkpoint).
+ * A sink fed a file by user (the store). The file is read once in line order: each chunk's bad rows
+ * and events without a user are written (with the line checkpoint) and each other event's record
+ * goes to its user's part; then each part is read back and its users' events and profiles are
+ * written, once per file (with the part checkpoint).
  */
 export interface UserSink extends SinkBase {
   readonly type: "store";

@@ -44,11 +44,13 @@ describe("store sink", () => {
   });
 
   it.each([
-    ["inline", 0],
-    ["in a worker thread", 1],
-  ])(
-    "writes a chunk's rows by line, each part's profiles once (folded %s), and turns an event the fold cannot read into a bad row",
-    async (_how, foldWorkers) => {
+    ["inline", "by user", 0, true],
+    ["in a worker thread", "by user", 1, true],
+    ["inline", "a row each", 0, false],
+    ["in a worker thread", "a row each", 1, false],
+  ] as const)(
+    "writes a chunk's rows by line, each part's profiles once (folded %s), events %s, and turns an event the fold cannot read into a bad row",
+    async (_how, _layout, foldWorkers, eventsByUser) => {
       const files = new FileStates(database, "job");
       const outcome = await files.acquire(
         { path: "/d/1234_OPEN_20260301_100000.txt", name: "f", size: 1, mtimeMs: 1, accountId: "1234" },
@@ -66,6 +68,7 @@ describe("store sink", () => {
         now: () => T0,
         leaseTtlMs: 60_000,
         foldWorkers,
+        eventsByUser,
       });
 
       const chunk = {
@@ -79,10 +82,15 @@ describe("store sink", () => {
         rejected: [{ line: 6, reason: "expected 6 columns, found 2" }],
         lastLine: 6,
       };
+      // Line 8 has no identity (neither riid nor email): no user, no part, a row of `events`.
+      const { riid: _riid, ...anonymous } = withoutEmail(open("4", "2026-03-01T09:25:00.000Z"));
       const next = {
-        events: [{ line: 7, event: open("3", "2026-03-01T09:20:00.000Z") }],
+        events: [
+          { line: 7, event: open("3", "2026-03-01T09:20:00.000Z") },
+          { line: 8, event: anonymous },
+        ],
         rejected: [],
-        lastLine: 7,
+        lastLine: 8,
       };
       const file = {
         fileId: lease.fileId,
@@ -94,9 +102,9 @@ describe("store sink", () => {
       const batch = sink.startRows(file);
       batch.add(chunk, (record) => records.push(record));
       batch.add(next, (record) => records.push(record));
-      expect(batch.rows).toBe(6);
-      // Line 3's unreadable time does not stop its identity (that needs no time): the row is written
-      // with its batch, and the fold of its part turns it into a bad row.
+      expect(batch.rows).toBe(7);
+      // Line 3's unreadable time does not stop its identity (that needs no time): the event goes to
+      // its user's part, and the fold of that part turns it into a bad row.
       expect(records.map((record) => [record.line, record.key])).toEqual([
         [2, "rs_user_id:1"],
         [3, "rs_user_id:1"],
@@ -104,16 +112,21 @@ describe("store sink", () => {
         [5, "rs_user_id:1"],
         [7, "rs_user_id:3"],
       ]);
-      // A part keeps the event as the events table does: its values by the file's columns.
+      // A part keeps the event as the database does: its values by the file's columns.
       expect(JSON.parse(records[0]?.json ?? "")).toEqual(FIRST_ROW_VALUES);
-      expect(await batch.finish()?.(lease)).toEqual({ events: 5, rejected: 1 });
+      expect(await batch.finish()?.(lease)).toEqual({ events: 6, rejected: 1 });
       const columns = ["event", "channel", "account_id", "riid", "email", "_ts"];
-      expect(lease).toMatchObject({ checkpointLine: 7, parts: 1, partsDone: 0, columns });
+      expect(lease).toMatchObject({ checkpointLine: 8, parts: 1, partsDone: 0, columns });
+      // By user, only the event without a user is written by line; the others wait for their parts.
+      expect(await database.query("SELECT line FROM events ORDER BY line")).toEqual(
+        (eventsByUser ? [8] : [2, 3, 4, 5, 7, 8]).map((line) => ({ line })),
+      );
+      expect(await database.query("SELECT * FROM user_events")).toEqual([]);
       // Resumed past these rows: their records again (for the parts), nothing to write.
       const again: PartRecord[] = [];
       const resumed = sink.startRows({
         ...file,
-        writtenUpTo: 7,
+        writtenUpTo: 8,
         columns: new EventColumns(lease.columns ?? []),
       });
       resumed.add(chunk, (record) => again.push(record));
@@ -129,7 +142,16 @@ describe("store sink", () => {
       parts.finish();
       try {
         expect(
-          await (await sink.preparePart({ index: 0, of: 1, path: parts.pathOf(0), columns }))(lease),
+          await (
+            await sink.preparePart({
+              index: 0,
+              of: 1,
+              path: parts.pathOf(0),
+              columns,
+              fileId: lease.fileId,
+              eventsAfter: 0,
+            })
+          )(lease),
         ).toEqual({
           events: -2,
           rejected: 2,
@@ -137,7 +159,7 @@ describe("store sink", () => {
       } finally {
         await sink.release();
       }
-      expect(lease).toMatchObject({ checkpointLine: 7, parts: 1, partsDone: 1 });
+      expect(lease).toMatchObject({ checkpointLine: 8, parts: 1, partsDone: 1 });
 
       const one = await findProfile(database, mapper.identityFields, "1");
       expect(one?.profile).toMatchObject({
@@ -149,22 +171,50 @@ describe("store sink", () => {
         email_open_ct: 1,
       });
       expect(await findProfile(database, mapper.identityFields, "3")).toBeUndefined();
-      const events = await database.query<{ line: number; data: string; whole: unknown }>(
-        "SELECT e.line, e.data, d.data AS whole FROM events e JOIN event_data d USING (file_id, line) ORDER BY line",
+      // By user: a row per user, its events in line order, each its line and its values by the
+      // file's columns; the events the fold could not read are left out, and user 3 had no other.
+      // A row each: those events' rows are removed.
+      const byUser = await database.query<{ profile_key: string; data: string }>(
+        "SELECT profile_key, data FROM user_events ORDER BY profile_key",
       );
-      expect(events.map((row) => row.line)).toEqual([2, 4, 5]);
-      // The row holds values by the file's columns; event_data gives the event back.
-      expect(JSON.parse(events[0]?.data ?? "")).toEqual(FIRST_ROW_VALUES);
-      expect(events[0]?.whole).toEqual(open("1", "2026-03-01T09:00:00.000Z"));
-      expect(JSON.parse(events[1]?.data ?? "")).toEqual([
-        "OPEN",
-        "email",
-        "1234",
-        "2",
-        null,
-        "2026-03-01T09:05:00.000Z",
+      expect(byUser.map((row) => [row.profile_key, JSON.parse(row.data)])).toEqual(
+        eventsByUser
+          ? [
+              [
+                "rs_user_id:1",
+                [
+                  [2, ...FIRST_ROW_VALUES],
+                  [5, "OPEN", "email", "1234", "1", "user1@example.com", "2026-03-01T09:10:00.000Z"],
+                ],
+              ],
+              ["rs_user_id:2", [[4, "OPEN", "email", "1234", "2", null, "2026-03-01T09:05:00.000Z"]]],
+            ]
+          : [],
+      );
+      const rowEach = await database.query<{ line: number; data: string }>(
+        "SELECT line, data FROM events ORDER BY line",
+      );
+      expect(rowEach.map((row) => row.line)).toEqual(eventsByUser ? [8] : [2, 4, 5, 8]);
+      if (!eventsByUser) expect(JSON.parse(rowEach[0]?.data ?? "")).toEqual(FIRST_ROW_VALUES);
+      // event_data gives every event back as an object, a row each, from both tables.
+      const events = await database.query<{
+        line: number;
+        profile_key: string | null;
+        event: string;
+        ts: Date;
+        data: unknown;
+      }>("SELECT line, profile_key, event, ts, data FROM event_data ORDER BY line");
+      expect(events.map((row) => [row.line, row.profile_key, row.event])).toEqual([
+        [2, "rs_user_id:1", "OPEN"],
+        [4, "rs_user_id:2", "OPEN"],
+        [5, "rs_user_id:1", "OPEN"],
+        [8, null, "OPEN"],
       ]);
-      expect(events[1]?.whole).toEqual(withoutEmail(open("2", "2026-03-01T09:05:00.000Z")));
+      expect(events[0]?.data).toEqual(open("1", "2026-03-01T09:00:00.000Z"));
+      expect(new Date(events[0]?.ts ?? 0).toISOString()).toBe("2026-03-01T09:00:00.000Z");
+      expect(events[1]?.data).toEqual(withoutEmail(open("2", "2026-03-01T09:05:00.000Z")));
+      expect(events[3]?.data).toEqual(anonymous);
+      expect(new Date(events[3]?.ts ?? 0).toISOString()).toBe("2026-03-01T09:25:00.000Z");
       const rejected = await database.query<{ line: number; reason: string }>(
         "SELECT line, reason FROM rejected_rows ORDER BY line",
       );
@@ -173,7 +223,7 @@ describe("store sink", () => {
         { line: 6, reason: "expected 6 columns, found 2" },
         { line: 7, reason: expect.stringMatching(/^mapping: event _ts "not a date" is not a date/) },
       ]);
-      expect((await files.list())[0]).toMatchObject({ rows: 6, events: 3, rejected: 3 });
+      expect((await files.list())[0]).toMatchObject({ rows: 7, events: 4, rejected: 3 });
     },
   );
 });

@@ -22,6 +22,8 @@ export interface StoreSinkOptions {
   leaseTtlMs: number;
   /** Worker threads that fold parts into profiles, 0 for none (see defaultFoldWorkers). */
   foldWorkers?: number;
+  /** Where events with a user go (see defaultEventsByUser): their user's row, or a row each. */
+  eventsByUser?: boolean;
 }
 
 // PostgreSQL codes worth one more try of a whole transaction: deadlock, serialization.
@@ -37,11 +39,11 @@ const MAX_TRANSACTION_ATTEMPTS = 5;
 // (1.12× from 100,000 to 1,000,000 rows, against 1.06×).
 const PART_BYTES = { pglite: 1024 * 1024, postgres: 2 * 1024 * 1024 } as const;
 
-// Rows per transaction of events. On PostgreSQL each transaction costs a few round trips, each one
-// waiting for a turn of the busy event loop: with 5,000 rows the rows phase of the bench's import
-// waited on its writes (~22 ms per batch, against ~19 ms to read one), and with 20,000 it took
-// ~0.3–0.5 s less, for ~10 MB more peak RSS. On PGlite, whose COPY runs on the same thread, 20,000
-// gained nothing and raised the peak by 8–22 MB, near the 300 MB the runner keeps to.
+// Rows per transaction: a batch commits the line checkpoint with its bad rows and its few events
+// without a user. On PostgreSQL each transaction costs a few round trips, each one waiting for a
+// turn of the busy event loop; when batches also held their events, 20,000 rows took the rows
+// phase of the bench's import ~0.3–0.5 s less than 5,000. On PGlite, whose COPY runs on the same
+// thread, 20,000 gained nothing and raised the peak by 8–22 MB.
 const BATCH_ROWS = { pglite: 5_000, postgres: 20_000 } as const;
 
 // A batch's COPY rows start in a buffer about this big per row (~2 MiB for 5,000 Connect rows), so
@@ -50,15 +52,18 @@ const BATCH_BUFFER_BYTES_PER_ROW = 420;
 
 /**
  * Writes events and mapped profiles to the runner's database, a file by user (see UserSink):
- * - per batch of rows, in ONE transaction: its events (COPY), its bad rows and the line checkpoint;
- * - per part, in ONE transaction: each user's events of the whole file folded into one share and
- *   merged into the stored profile, and the part checkpoint.
+ * - per batch of rows, in ONE transaction: its bad rows, its events without a user (COPY into
+ *   `events`) and the line checkpoint;
+ * - per part, in ONE transaction: each user's events of the whole file as one row of
+ *   `user_events`, and folded into one share merged into the stored profile, and the part
+ *   checkpoint.
  * A crash anywhere leaves all of a batch or part or none of it; resumed, the file is read again
  * from the start to rebuild the parts, but no event is written or counted twice.
  */
 export function createStoreSink(options: StoreSinkOptions): UserSink {
   const { database, files, mapper, now, leaseTtlMs } = options;
   const foldWorkers = options.foldWorkers ?? defaultFoldWorkers(database.kind);
+  const eventsByUser = options.eventsByUser ?? defaultEventsByUser(database.kind);
   // Started with a file's rows, so they are ready when its parts are.
   let folds: PartFolds | undefined;
   const startFolds = (): PartFolds => {
@@ -66,6 +71,8 @@ export function createStoreSink(options: StoreSinkOptions): UserSink {
     return folds;
   };
   const inline = new InlineFolds(mapper);
+  // Memory of written parts' event rows, for the next parts' (see PartFolds.fold).
+  const spareRows: ArrayBuffer[] = [];
   /** Where a part is folded: see MAIN_THREAD_SHARE. */
   const foldsOf = (part: PartInput): PartFolds => {
     if (foldWorkers === 0) return startFolds();
@@ -107,6 +114,7 @@ export function createStoreSink(options: StoreSinkOptions): UserSink {
     const rejectedRows: RejectedRow[] = [];
     const copy = new CopyRows(EVENT_COPY_COLUMNS, batchBufferBytes, buffers.take());
     let rows = 0;
+    let events = 0;
     let lastLine = file.writtenUpTo;
     const columnsBefore = file.columns.count;
     return {
@@ -124,11 +132,12 @@ export function createStoreSink(options: StoreSinkOptions): UserSink {
             if (!written) rejectedRows.push({ line, reason: mappingRejection(error) });
             continue;
           }
-          // The part keeps the event as the events table does, its values by the file's columns:
-          // one serialisation for both (see EventColumns).
+          if (!written) events++;
+          // Values by the file's columns (see EventColumns), as user_events and events keep them.
           const data = file.columns.json(event);
           if (key !== null) keep({ line, key, json: data });
-          if (written) continue;
+          // By user, its part writes it with the user's other events (see UserEventRows).
+          if (written || (key !== null && eventsByUser)) continue;
           const ts = typeof event._ts === "string" ? event._ts : null;
           copy.add(
             eventValues(file.fileId, { line, profileKey: key, event: String(event.event ?? ""), ts, data }),
@@ -143,7 +152,6 @@ export function createStoreSink(options: StoreSinkOptions): UserSink {
           return undefined;
         }
         rejectedRows.sort((a, b) => a.line - b.line);
-        const events = copy.rows;
         const progress: ChunkProgress = {
           checkpointLine: lastLine,
           rows: events + rejectedRows.length,
@@ -155,7 +163,11 @@ export function createStoreSink(options: StoreSinkOptions): UserSink {
         };
         return async (lease) => {
           try {
-            await commit(lease, (tx) => tx.copyEvents(copy.bytes()), progress);
+            await commit(
+              lease,
+              (tx) => tx.copyEvents(copy.rows === 0 ? new Uint8Array(0) : copy.bytes()),
+              progress,
+            );
           } finally {
             buffers.give(copy.buffer);
           }
@@ -168,11 +180,19 @@ export function createStoreSink(options: StoreSinkOptions): UserSink {
   const preparePart = async (part: PartInput): Promise<ChunkWrite> => {
     // Folded outside the transaction (mostly in a worker where there is one): it is the CPU-heavy
     // part, it overlaps the previous parts' writes, and a retried transaction must not redo it.
-    const { keys, shares, failed } = await foldsOf(part).fold(part.path, part.columns);
+    const events = eventsByUser ? { fileId: part.fileId, after: part.eventsAfter } : undefined;
+    const { keys, shares, failed, eventRows } = await foldsOf(part).fold(
+      { path: part.path, columns: part.columns, events },
+      spareRows.pop(),
+    );
+    // Events by user: only an older runner wrote some as rows of `events` (see eventRowsThrough).
+    const failedRows = failed
+      .filter((row) => !eventsByUser || row.line <= part.eventsAfter)
+      .map((row) => row.line);
     const progress = (lease: FileLease): ChunkProgress => ({
       checkpointLine: lease.checkpointLine,
-      // The events table took these events with their batch; the mapping cannot read them after
-      // all, so they become bad rows.
+      // Their batches counted these events; the mapping cannot read them after all, so they
+      // become bad rows.
       rows: 0,
       events: -failed.length,
       rejected: failed.length,
@@ -180,33 +200,39 @@ export function createStoreSink(options: StoreSinkOptions): UserSink {
       parts: { done: part.index + 1, of: part.of },
     });
     return async (lease) => {
-      await commit(
-        lease,
-        async (tx) => {
-          if (failed.length > 0) {
-            await tx.query("DELETE FROM events WHERE file_id = $1 AND line = ANY($2::int[])", [
-              lease.fileId,
-              failed.map((row) => row.line),
-            ]);
-          }
-          // On PostgreSQL this locks profiles against other runners' writers until commit, so
-          // a read-modify-write of a profile never loses another runner's update.
-          const stored = await tx.loadProfiles(keys);
-          const writes: ProfileWrites = { added: [], changed: [] };
-          for (let index = 0; index < keys.length; index++) {
-            const key = keys[index] ?? "";
-            const share = shares[index] ?? "{}";
-            const old = stored.get(key);
-            if (old === undefined) writes.added.push({ key, profile: share });
-            else {
-              const profile = JSON.stringify(mapper.merge(storedProfile(old), storedProfile(share)));
-              writes.changed.push({ key, profile });
+      try {
+        await commit(
+          lease,
+          async (tx) => {
+            if (failedRows.length > 0) {
+              await tx.query("DELETE FROM events WHERE file_id = $1 AND line = ANY($2::int[])", [
+                lease.fileId,
+                failedRows,
+              ]);
             }
-          }
-          await tx.writeProfiles(writes, now());
-        },
-        progress(lease),
-      );
+            await tx.copyUserEvents(eventRows);
+            // On PostgreSQL this locks profiles against other runners' writers until commit, so
+            // a read-modify-write of a profile never loses another runner's update.
+            const stored = await tx.loadProfiles(keys);
+            const writes: ProfileWrites = { added: [], changed: [] };
+            for (let index = 0; index < keys.length; index++) {
+              const key = keys[index] ?? "";
+              const share = shares[index] ?? "{}";
+              const old = stored.get(key);
+              if (old === undefined) writes.added.push({ key, profile: share });
+              else {
+                const profile = JSON.stringify(mapper.merge(storedProfile(old), storedProfile(share)));
+                writes.changed.push({ key, profile });
+              }
+            }
+            await tx.writeProfiles(writes, now());
+          },
+          progress(lease),
+        );
+      } finally {
+        // Written (or failed): its memory can take a later part's rows.
+        if (eventRows.byteLength > 0 && spareRows.length < MAX_SPARE_ROWS) spareRows.push(eventRows.buffer);
+      }
       return { events: -failed.length, rejected: failed.length };
     };
   };
@@ -231,6 +257,9 @@ export function createStoreSink(options: StoreSinkOptions): UserSink {
   };
 }
 
+// The parts folded ahead and the one being written: more spares than that would go unused.
+const MAX_SPARE_ROWS = 4;
+
 /**
  * Folding a part in a worker thread lets the main thread write the previous one meanwhile. On
  * PostgreSQL one worker per core but one (the main thread's): the profiles phase of the bench's
@@ -246,6 +275,20 @@ export function createStoreSink(options: StoreSinkOptions): UserSink {
 // pairs, for ~15 MB more peak RSS (231–246 MB: the main thread's part in memory); one in two was
 // no better than none.
 const MAIN_THREAD_SHARE = 2;
+
+/**
+ * PGlite takes a file's events with a user as one row per user (user_events), written with the
+ * user's part; PostgreSQL takes them as a row each (events), with their batch of rows. Measured on
+ * the bench's 1M-row import (interleaved, three pairs each): on PGlite, whose COPY runs on the
+ * runner's main thread, by user took the import from 18.0–20.4 s to 14.4–16.4 s, with a peak of
+ * 277–284 MB against 265–271 MB. On PostgreSQL its server used ~0.5 CPU-seconds less, but the
+ * import took 11.5–14.1 s against 10.7–13.4 s: the rows phase is bound by the runner's main thread
+ * while the server takes the rows beside it, and the profiles phase, where the rows then went, keeps
+ * both cores busy already.
+ */
+function defaultEventsByUser(kind: Database["kind"]): boolean {
+  return kind === "pglite";
+}
 
 function defaultFoldWorkers(kind: Database["kind"]): number {
   return kind === "postgres" ? Math.max(1, availableParallelism() - 1) : 0;

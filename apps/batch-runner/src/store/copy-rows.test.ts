@@ -1,39 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { BufferPool, CopyRows } from "./copy-rows.ts";
-
-/** Reads binary COPY input back: a check written from the format's description, not from CopyRows. */
-function readBinaryCopy(bytes: Uint8Array, types: string[]): unknown[][] {
-  const data = Buffer.from(bytes);
-  expect(data.subarray(0, 11).toString("latin1")).toBe("PGCOPY\n\xff\r\n\0");
-  expect(data.readUInt32BE(11)).toBe(0);
-  expect(data.readUInt32BE(15)).toBe(0);
-  let at = 19;
-  const rows: unknown[][] = [];
-  for (;;) {
-    const fields = data.readInt16BE(at);
-    at += 2;
-    if (fields === -1) break;
-    expect(fields).toBe(types.length);
-    const row: unknown[] = [];
-    for (const type of types) {
-      const length = data.readInt32BE(at);
-      at += 4;
-      if (length === -1) {
-        row.push(null);
-        continue;
-      }
-      const field = data.subarray(at, at + length);
-      at += length;
-      if (type === "int4") row.push(field.readInt32BE(0));
-      else if (type === "timestamptz")
-        row.push(new Date(Date.UTC(2000, 0, 1) + Number(field.readBigInt64BE(0) / 1000n)).toISOString());
-      else row.push(field.toString("utf8"));
-    }
-    rows.push(row);
-  }
-  expect(at).toBe(data.length);
-  return rows;
-}
+import { readBinaryCopy } from "./test-copy.ts";
 
 describe("COPY rows (binary)", () => {
   const types = ["int4", "text", "timestamptz", "text"] as const;
@@ -60,5 +27,30 @@ describe("COPY rows (binary)", () => {
     expect(second.buffer).toBe(first.buffer);
     second.add([2, "second", null, null]);
     expect(readBinaryCopy(second.bytes(), [...types])).toEqual([[2, "second", null, null]]);
+  });
+
+  it("writes a row's last text field piece by piece, growing the buffer as it goes", () => {
+    const rows = new CopyRows(["int4", "text", "text"], 16);
+    const long = "é".repeat(5_000);
+    rows.addWithText([7, "key"], (text) => {
+      text.appendByte(0x5b);
+      text.appendInteger(0);
+      text.appendInteger(1_234_567_890_123);
+      const at = text.written();
+      text.append(`[${long}😀`);
+      text.setByte(at, 0x2c);
+      text.appendByte(0x5d);
+    });
+    rows.add([8, null, "plain"]);
+    expect(readBinaryCopy(rows.bytes(), ["int4", "text", "text"])).toEqual([
+      [7, "key", `[01234567890123,${long}😀]`],
+      [8, null, "plain"],
+    ]);
+    expect(() => rows.addWithText([1], () => {})).toThrow(/every column but the last/);
+    expect(() => rows.addWithText([1, "k"], (text) => text.appendInteger(-1))).toThrow(/non-negative/);
+    expect(() => rows.addWithText([1, "k"], (text) => text.setByte(0, 0x20))).toThrow(/no byte 0/);
+    // A row that failed half-way leaves nothing behind.
+    expect(rows.rows).toBe(2);
+    expect(readBinaryCopy(rows.bytes(), ["int4", "text", "text"])).toHaveLength(2);
   });
 });

@@ -1,5 +1,19 @@
 import { Buffer } from "node:buffer";
 
+/** A text field written piece by piece, straight into the rows' buffer (see CopyRows.addWithText). */
+export interface CopyText {
+  /** Appends the text as UTF-8. */
+  append(text: string): void;
+  /** Appends one byte (an ASCII character's code). */
+  appendByte(byte: number): void;
+  /** Appends the decimal digits of a non-negative integer. */
+  appendInteger(value: number): void;
+  /** Replaces a byte already written, by its place in the field. */
+  setByte(at: number, byte: number): void;
+  /** Bytes in the field so far. */
+  written(): number;
+}
+
 /** The column types CopyRows writes. */
 export type CopyColumn = "int4" | "text" | "timestamptz";
 
@@ -15,6 +29,7 @@ const SIGNATURE = Buffer.from("PGCOPY\n\xff\r\n\0", "latin1");
 const HEADER_BYTES = SIGNATURE.length + 8;
 // timestamptz is microseconds since 2000-01-01T00:00:00Z.
 const EPOCH_2000_MS = Date.UTC(2000, 0, 1);
+const DIGIT_ZERO = 0x30;
 
 /**
  * Rows for `COPY … FROM … WITH (FORMAT binary)`, encoded straight into a buffer. Measured on the
@@ -50,34 +65,93 @@ export class CopyRows {
     const columns = this.#columns;
     this.#room(2);
     this.#used = this.#buffer.writeInt16BE(columns.length, this.#used);
-    for (let i = 0; i < columns.length; i++) {
-      const value = values[i] ?? null;
-      if (value === null) {
-        this.#room(4);
-        this.#used = this.#buffer.writeInt32BE(-1, this.#used);
-      } else if (columns[i] === "text") {
-        const text = String(value);
-        // UTF-8 takes at most 3 bytes per UTF-16 code unit.
-        this.#room(4 + text.length * 3);
-        const length = this.#buffer.write(text, this.#used + 4, "utf8");
-        this.#buffer.writeInt32BE(length, this.#used);
-        this.#used += 4 + length;
-      } else if (columns[i] === "int4") {
-        this.#room(8);
-        this.#used = this.#buffer.writeInt32BE(4, this.#used);
-        this.#used = this.#buffer.writeInt32BE(Number(value), this.#used);
-      } else {
-        // Microseconds stay exact in a double for any date this side of year 287,000.
-        const micros = (Number(value) - EPOCH_2000_MS) * 1000;
-        const high = Math.floor(micros / 2 ** 32);
-        this.#room(12);
-        this.#used = this.#buffer.writeInt32BE(8, this.#used);
-        this.#used = this.#buffer.writeInt32BE(high, this.#used);
-        this.#used = this.#buffer.writeUInt32BE(micros - high * 2 ** 32, this.#used);
-      }
+    for (let i = 0; i < columns.length; i++) this.#field(columns[i], values[i] ?? null);
+    this.#rows++;
+  }
+
+  /**
+   * Appends one row: `values` for all its columns but the last, a text column that `write` writes
+   * piece by piece. A long text made of many strings is then never joined into one first.
+   */
+  addWithText(values: readonly CopyValue[], write: (text: CopyText) => void): void {
+    const columns = this.#columns;
+    if (values.length !== columns.length - 1 || columns[values.length] !== "text") {
+      throw new Error("addWithText needs a value for every column but the last, a text one");
+    }
+    const rowStart = this.#used;
+    try {
+      this.#room(2);
+      this.#used = this.#buffer.writeInt16BE(columns.length, this.#used);
+      for (let i = 0; i < values.length; i++) this.#field(columns[i], values[i] ?? null);
+      this.#room(4);
+      const lengthAt = this.#used;
+      this.#used += 4;
+      this.#textStart = this.#used;
+      write(this.#text);
+      this.#buffer.writeInt32BE(this.#used - this.#textStart, lengthAt);
+    } catch (error) {
+      // The rows so far stay whole.
+      this.#used = rowStart;
+      throw error;
     }
     this.#rows++;
   }
+
+  #field(type: CopyColumn | undefined, value: CopyValue): void {
+    if (value === null) {
+      this.#room(4);
+      this.#used = this.#buffer.writeInt32BE(-1, this.#used);
+    } else if (type === "text") {
+      const text = String(value);
+      // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+      this.#room(4 + text.length * 3);
+      const length = this.#buffer.write(text, this.#used + 4, "utf8");
+      this.#buffer.writeInt32BE(length, this.#used);
+      this.#used += 4 + length;
+    } else if (type === "int4") {
+      this.#room(8);
+      this.#used = this.#buffer.writeInt32BE(4, this.#used);
+      this.#used = this.#buffer.writeInt32BE(Number(value), this.#used);
+    } else {
+      // Microseconds stay exact in a double for any date this side of year 287,000.
+      const micros = (Number(value) - EPOCH_2000_MS) * 1000;
+      const high = Math.floor(micros / 2 ** 32);
+      this.#room(12);
+      this.#used = this.#buffer.writeInt32BE(8, this.#used);
+      this.#used = this.#buffer.writeInt32BE(high, this.#used);
+      this.#used = this.#buffer.writeUInt32BE(micros - high * 2 ** 32, this.#used);
+    }
+  }
+
+  // Where the text field being written by addWithText starts.
+  #textStart = 0;
+  readonly #text: CopyText = {
+    append: (text) => {
+      this.#room(text.length * 3);
+      this.#used += this.#buffer.write(text, this.#used, "utf8");
+    },
+    appendByte: (byte) => {
+      this.#room(1);
+      this.#buffer[this.#used++] = byte;
+    },
+    appendInteger: (value) => {
+      if (!Number.isSafeInteger(value) || value < 0) throw new Error(`not a non-negative integer: ${value}`);
+      let digits = 1;
+      for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+      this.#room(digits);
+      let rest = value;
+      for (let at = this.#used + digits - 1; at >= this.#used; at--) {
+        this.#buffer[at] = DIGIT_ZERO + (rest % 10);
+        rest = Math.floor(rest / 10);
+      }
+      this.#used += digits;
+    },
+    setByte: (at, byte) => {
+      if (at < 0 || this.#textStart + at >= this.#used) throw new Error(`no byte ${at} in the text yet`);
+      this.#buffer[this.#textStart + at] = byte;
+    },
+    written: () => this.#used - this.#textStart,
+  };
 
   /** The COPY input: the rows so far and the trailer (a view: do not add more while it is in use). */
   bytes(): Uint8Array<ArrayBuffer> {

@@ -14,6 +14,7 @@ import { BufferPool, type CopyColumn, CopyRows, type CopyValue } from "./copy-ro
 import { drizzleOverPglite, drizzlePostgres } from "./drizzle.ts";
 import { MIGRATIONS } from "./migrations.ts";
 import { storeSchema } from "./schema.ts";
+import { USER_EVENT_COLUMNS } from "./user-event-rows.ts";
 
 export type RunnerDrizzle = PgDatabase<PgQueryResultHKT, typeof storeSchema>;
 
@@ -37,6 +38,8 @@ export interface SqlTransaction {
   query<T>(text: string, params?: unknown[]): Promise<T[]>;
   /** Bulk insert of events, by COPY of rows of eventValues. */
   copyEvents(rows: Uint8Array<ArrayBuffer>): Promise<void>;
+  /** Bulk insert of users' events, by COPY of rows of UserEventRows. */
+  copyUserEvents(rows: Uint8Array<ArrayBuffer>): Promise<void>;
   /**
    * The stored profiles (JSON) of these keys. On PostgreSQL it first locks the profiles table
    * against other writers until the transaction ends, so read-merge-write loses no other runner's update.
@@ -140,21 +143,19 @@ async function openPglite(dir: string): Promise<Database> {
   const db: RunnerDrizzle = drizzleOverPglite(client, storeSchema);
   const txOf = (tx: PgliteTransaction): SqlTransaction => ({
     query: async <T>(text: string, params?: unknown[]) => (await tx.query<T>(text, params)).rows,
-    copyEvents: async (rows) => {
-      if (rows.length === 0) return;
-      // COPY from an in-memory blob is the fastest way into PGlite (measured ~3× json_to_recordset).
-      await tx.query(`COPY ${EVENT_COLUMNS} FROM '/dev/blob' ${BINARY}`, [], { blob: new Blob([rows]) });
-    },
+    // COPY from an in-memory blob is the fastest way into PGlite (measured ~3× json_to_recordset).
+    copyEvents: (rows) => copyBlob(tx, EVENT_COLUMNS, rows),
+    copyUserEvents: (rows) => copyBlob(tx, USER_EVENT_COLUMNS, rows),
     loadProfiles: async (keys) =>
       profileMap((await tx.query<StoredProfileRow>(SELECT_PROFILES, [keys])).rows),
     writeProfiles: async ({ added, changed }, at) => {
-      const copy = (target: string, bytes: Uint8Array<ArrayBuffer>) =>
-        tx.query(`COPY ${target} FROM '/dev/blob' ${BINARY}`, [], { blob: new Blob([bytes]) });
-      if (added.length > 0) await withProfileCopyRows(added, at, (bytes) => copy(PROFILE_COLUMNS, bytes));
+      if (added.length > 0) {
+        await withProfileCopyRows(added, at, (bytes) => copyBlob(tx, PROFILE_COLUMNS, bytes));
+      }
       if (changed.length === 0) return;
       // COPY into a session-local staging table, then one set-based upsert: ~2× cheaper than
       // handing PGlite the rows as one big JSON parameter.
-      await withProfileCopyRows(changed, undefined, (bytes) => copy(STAGE_COLUMNS, bytes));
+      await withProfileCopyRows(changed, undefined, (bytes) => copyBlob(tx, STAGE_COLUMNS, bytes));
       await tx.query(UPSERT_STAGED_PROFILES, [at]);
     },
   });
@@ -171,6 +172,12 @@ async function openPglite(dir: string): Promise<Database> {
       }
     },
   };
+}
+
+/** COPY into PGlite from rows in memory. */
+async function copyBlob(tx: PgliteTransaction, target: string, rows: Uint8Array<ArrayBuffer>): Promise<void> {
+  if (rows.length === 0) return;
+  await tx.query(`COPY ${target} FROM '/dev/blob' ${BINARY}`, [], { blob: new Blob([rows]) });
 }
 
 /**
@@ -278,10 +285,8 @@ async function openPostgres(url: string, connectTimeoutMs: number): Promise<Data
         );
         const tx: SqlTransaction = {
           query: async <T>(text: string, params?: unknown[]) => rowsOf<T>(await client.query(text, params)),
-          copyEvents: async (rows) => {
-            if (rows.length === 0) return;
-            await copyInto(client, EVENT_COLUMNS, rows);
-          },
+          copyEvents: (rows) => copyInto(client, EVENT_COLUMNS, rows),
+          copyUserEvents: (rows) => copyInto(client, USER_EVENT_COLUMNS, rows),
           loadProfiles: async (keys) => {
             // SHARE ROW EXCLUSIVE conflicts with itself and with plain writes, not with reads: chunk
             // transactions of several runners take turns on profiles, and `profile` queries go on.
@@ -363,6 +368,7 @@ function profileMap(rows: StoredProfileRow[]): Map<string, unknown> {
 
 /** COPY … FROM STDIN on a node-postgres client: far cheaper than any INSERT for bulk rows. */
 async function copyInto(client: pg.PoolClient, target: string, rows: Uint8Array): Promise<void> {
+  if (rows.length === 0) return;
   await pipeline(Readable.from([rows]), client.query(copyFrom(`COPY ${target} FROM STDIN ${BINARY}`)));
 }
 

@@ -27,6 +27,8 @@ export interface FileLease {
   partsDone: number;
   /** Store sink: the columns of the file's committed event rows, null until the first commit. */
   columns: string[] | null;
+  /** Store sink: events up to this line are in `events` already (written by line by an older runner). */
+  eventRowsThrough: number;
 }
 
 export interface ChunkProgress {
@@ -128,6 +130,7 @@ export class FileStates {
           parts: record.parts,
           partsDone: record.partsDone,
           columns: parseColumns(record.columns, record.id),
+          eventRowsThrough: record.eventRowsThrough,
         },
         record,
       };

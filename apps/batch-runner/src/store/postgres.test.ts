@@ -177,7 +177,7 @@ describe("several runners on one PostgreSQL database", () => {
 
       const check = await runner();
       const [{ count }] = (await check.query<{ count: number }>(
-        "SELECT count(*)::int AS count FROM events",
+        "SELECT count(*)::int AS count FROM event_data",
       )) as [{ count: number }];
       expect(count).toBe(300);
       // User 0 has rows 0, 7, …, 49 of each file: 8 opens × 6 files, none lost to a concurrent update.
@@ -196,13 +196,16 @@ describe("several runners on one PostgreSQL database", () => {
   // network cut would): the file fails alone, and the next run finishes it with nothing lost or
   // counted twice.
   it.each([
-    // Cut in the third batch of 50 rows: two were committed. Cut in the second part: every row
-    // and the first part were.
-    ["a rows", "copyEvents", 3, 100],
-    ["a profiles", "writeProfiles", 2, 400],
+    // Cut in the third batch of 50 rows: two were committed, with their events when events go a
+    // row each (by user, they go with their users' parts). Cut in the second part: every row and
+    // the first part were.
+    ["a rows", "a row each", "copyEvents", 3, false],
+    ["a profiles", "a row each", "writeProfiles", 2, false],
+    ["a rows", "by user", "copyEvents", 3, true],
+    ["a profiles", "by user", "writeProfiles", 2, true],
   ] as const)(
-    "survives losing its connection in %s transaction",
-    async (_phase, method, call, committedEvents) => {
+    "survives losing its connection in %s transaction, events %s",
+    async (phase, _layout, method, call, eventsByUser) => {
       const root = await mkdtemp(join(tmpdir(), "cut-"));
       try {
         const start = new Date("2026-03-01T09:00:00Z");
@@ -221,7 +224,7 @@ describe("several runners on one PostgreSQL database", () => {
           return opens ?? 0;
         };
         const opensBefore = await opensOf(database);
-        const jobId = `cut-${method}`;
+        const jobId = `cut-${method}-${eventsByUser ? "by-user" : "row-each"}`;
         const files = new FileStates(database, jobId);
         let calls = 0;
         // The same database, but the chosen call first has the server end this very connection.
@@ -245,7 +248,14 @@ describe("several runners on one PostgreSQL database", () => {
             job: { ...folderJob, id: jobId },
             source: new FolderSource(root),
             files,
-            sink: createStoreSink({ database: target, files, mapper, now: () => T0, leaseTtlMs: TTL }),
+            sink: createStoreSink({
+              database: target,
+              files,
+              mapper,
+              now: () => T0,
+              leaseTtlMs: TTL,
+              eventsByUser,
+            }),
             stagingDir: join(root, "staging"),
             now: () => T0,
             logger: silentLogger,
@@ -263,17 +273,25 @@ describe("several runners on one PostgreSQL database", () => {
         expect(calls).toBeGreaterThanOrEqual(call);
 
         const eventsOfJob = async () => {
-          const [{ count }] = (await database.query<{ count: number }>(
-            "SELECT count(*)::int AS count FROM events e JOIN import_files f ON f.id = e.file_id WHERE f.job_id = $1",
+          const [counts] = await database.query<{ events: number; users: number }>(
+            "SELECT count(*)::int AS events, count(DISTINCT profile_key)::int AS users FROM event_data d JOIN import_files f ON f.id = d.file_id WHERE f.job_id = $1",
             [jobId],
-          )) as [{ count: number }];
-          return count;
+          );
+          return counts ?? { events: 0, users: 0 };
         };
-        expect(await eventsOfJob()).toBe(committedEvents);
+        const committed = await eventsOfJob();
+        if (!eventsByUser) {
+          expect(committed.events).toBe(phase === "a rows" ? 100 : rows);
+        } else {
+          // A committed part holds all ten events of each of its users; no part, no events.
+          expect(committed.events).toBe(committed.users * (rows / users));
+          expect(committed.users).toBeLessThan(phase === "a rows" ? 1 : users);
+          if (phase === "a profiles") expect(committed.users).toBeGreaterThan(0);
+        }
 
         const again = await run(database);
         expect(again.files).toMatchObject({ imported: 1, failed: 0 });
-        expect(await eventsOfJob()).toBe(rows);
+        expect(await eventsOfJob()).toEqual({ events: rows, users });
         const [state] = await database.query<{ events: number; rows: number }>(
           "SELECT events, rows FROM import_files WHERE job_id = $1",
           [jobId],

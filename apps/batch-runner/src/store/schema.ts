@@ -22,6 +22,11 @@ export const importFiles = pgTable(
     partsDone: integer("parts_done").notNull().default(0),
     /** Store sink: the JSON array of field names that event rows' `data` arrays follow. */
     columns: text("columns"),
+    /**
+     * Store sink: events on lines up to this one are rows of `events` (an older runner wrote them by
+     * line); the file's other events with a user go to `user_events` with their part.
+     */
+    eventRowsThrough: integer("event_rows_through").notNull().default(0),
     rows: integer("rows").notNull().default(0),
     events: integer("events").notNull().default(0),
     rejected: integer("rejected").notNull().default(0),
@@ -48,7 +53,8 @@ export const rejectedRows = pgTable(
 );
 
 /**
- * Imported events (store sink). `data` is JSON text (cheaper to write than jsonb): an array of the
+ * Imported events without a user (store sink), and every event written by runners before
+ * migration 5, one row per event. `data` is JSON text (cheaper to write than jsonb): an array of the
  * event's values by its file's `import_files.columns`, or, in rows written before migration 3, the
  * event object. Read events as objects through the `event_data` view.
  */
@@ -65,6 +71,22 @@ export const events = pgTable(
   (table) => [primaryKey({ columns: [table.fileId, table.line] })],
 );
 
+/**
+ * Imported events by user (store sink): one row per user per file, written with the user's part.
+ * `data` is JSON text: an array of the user's events in line order, each an array of its line and
+ * then its values by the file's `import_files.columns`. Read them one event per row through
+ * `event_data`.
+ */
+export const userEvents = pgTable(
+  "user_events",
+  {
+    fileId: integer("file_id").notNull(),
+    profileKey: text("profile_key").notNull(),
+    data: text("data").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.fileId, table.profileKey] })],
+);
+
 /** Mapped user profiles (store sink), keyed by the mapping's identity. */
 export const profiles = pgTable(
   "profiles",
@@ -78,4 +100,4 @@ export const profiles = pgTable(
   // column rules out PostgreSQL's cheaper in-page (HOT) updates.
 );
 
-export const storeSchema = { importFiles, rejectedRows, events, profiles };
+export const storeSchema = { importFiles, rejectedRows, events, userEvents, profiles };
