@@ -71,7 +71,10 @@ export function createStoreSink(options: StoreSinkOptions): UserSink {
     return folds;
   };
   const inline = new InlineFolds(mapper);
-  // Memory of written parts' event rows, for the next parts' (see PartFolds.fold).
+  // The workers' parts, the main thread's, and the one being written.
+  const partsAhead = foldWorkers === 0 ? 1 : foldWorkers + 2;
+  // Memory of written parts' event rows, for the next parts' (see PartFolds.fold): one for each
+  // part folded ahead and one for the part being written; more would go unused.
   const spareRows: ArrayBuffer[] = [];
   /** Where a part is folded: see MAIN_THREAD_SHARE. */
   const foldsOf = (part: PartInput): PartFolds => {
@@ -231,7 +234,7 @@ export function createStoreSink(options: StoreSinkOptions): UserSink {
         );
       } finally {
         // Written (or failed): its memory can take a later part's rows.
-        if (eventRows.byteLength > 0 && spareRows.length < MAX_SPARE_ROWS) spareRows.push(eventRows.buffer);
+        if (eventRows.byteLength > 0 && spareRows.length <= partsAhead) spareRows.push(eventRows.buffer);
       }
       return { events: -failed.length, rejected: failed.length };
     };
@@ -241,8 +244,7 @@ export function createStoreSink(options: StoreSinkOptions): UserSink {
     type: "store",
     partBytes: PART_BYTES[database.kind],
     batchRows,
-    // The workers' parts, the main thread's, and the one being written.
-    partsAhead: foldWorkers === 0 ? 1 : foldWorkers + 2,
+    partsAhead,
     startRows,
     preparePart,
     async release() {
@@ -256,9 +258,6 @@ export function createStoreSink(options: StoreSinkOptions): UserSink {
     },
   };
 }
-
-// The parts folded ahead and the one being written: more spares than that would go unused.
-const MAX_SPARE_ROWS = 4;
 
 /**
  * Folding a part in a worker thread lets the main thread write the previous one meanwhile. On
