@@ -39,11 +39,12 @@ const MAX_TRANSACTION_ATTEMPTS = 5;
 // (1.12× from 100,000 to 1,000,000 rows, against 1.06×).
 const PART_BYTES = { pglite: 1024 * 1024, postgres: 2 * 1024 * 1024 } as const;
 
-// Rows per transaction: a batch commits the line checkpoint with its bad rows and its few events
-// without a user. On PostgreSQL each transaction costs a few round trips, each one waiting for a
-// turn of the busy event loop; when batches also held their events, 20,000 rows took the rows
-// phase of the bench's import ~0.3–0.5 s less than 5,000. On PGlite, whose COPY runs on the same
-// thread, 20,000 gained nothing and raised the peak by 8–22 MB.
+// Rows per transaction of events (see defaultEventsByUser for where they go). On PostgreSQL each
+// transaction costs a few round trips, each one waiting for a turn of the busy event loop: with
+// 5,000 rows the rows phase of the bench's import waited on its writes (~22 ms per batch, against
+// ~19 ms to read one), and with 20,000 it took ~0.3–0.5 s less, for ~10 MB more peak RSS. On
+// PGlite, whose COPY runs on the same thread, 20,000 gained nothing and raised the peak by 8–22 MB
+// (measured when its batches still held every event).
 const BATCH_ROWS = { pglite: 5_000, postgres: 20_000 } as const;
 
 // A batch's COPY rows start in a buffer about this big per row (~2 MiB for 5,000 Connect rows), so
@@ -52,11 +53,11 @@ const BATCH_BUFFER_BYTES_PER_ROW = 420;
 
 /**
  * Writes events and mapped profiles to the runner's database, a file by user (see UserSink):
- * - per batch of rows, in ONE transaction: its bad rows, its events without a user (COPY into
- *   `events`) and the line checkpoint;
- * - per part, in ONE transaction: each user's events of the whole file as one row of
- *   `user_events`, and folded into one share merged into the stored profile, and the part
- *   checkpoint.
+ * - per batch of rows, in ONE transaction: its events (COPY into `events`; by user, only those
+ *   without a user), its bad rows and the line checkpoint;
+ * - per part, in ONE transaction: each user's events of the whole file folded into one share and
+ *   merged into the stored profile (by user, also written as one row of `user_events`), and the
+ *   part checkpoint.
  * A crash anywhere leaves all of a batch or part or none of it; resumed, the file is read again
  * from the start to rebuild the parts, but no event is written or counted twice.
  */
@@ -278,9 +279,10 @@ const MAIN_THREAD_SHARE = 2;
 /**
  * PGlite takes a file's events with a user as one row per user (user_events), written with the
  * user's part; PostgreSQL takes them as a row each (events), with their batch of rows. Measured on
- * the bench's 1M-row import (interleaved, three pairs each): on PGlite, whose COPY runs on the
- * runner's main thread, by user took the import from 18.0–20.4 s to 14.4–16.4 s, with a peak of
- * 277–284 MB against 265–271 MB. On PostgreSQL its server used ~0.5 CPU-seconds less, but the
+ * the bench's 1M-row import (interleaved runs): on PGlite, whose COPY runs on the runner's main
+ * thread, by user took the import from 18.7–26.0 s to 14.4–18.3 s in nine pairs (22.7 s in one
+ * while the machine was slow), with a peak of 277–293 MB against 261–271 MB. On PostgreSQL, in
+ * three pairs, its server used ~0.5 CPU-seconds less, but the
  * import took 11.5–14.1 s against 10.7–13.4 s: the rows phase is bound by the runner's main thread
  * while the server takes the rows beside it, and the profiles phase, where the rows then went, keeps
  * both cores busy already.
