@@ -586,6 +586,31 @@ describe("runImportJob", () => {
     }
   });
 
+  it("keeps a user with many events as one row of user_events, larger than a page, read back event by event", async () => {
+    // 400 events of one user: a row of ~100 KB, which PostgreSQL stores out of line, compressed.
+    await writeConnectFile(
+      env.folder,
+      "12345_OPEN_20260301_091500.txt",
+      connectText({ rows: 400, users: 1, start: START }),
+    );
+    const run = await runImportJob(deps(env));
+    expect(run).toMatchObject({ events: 400, rejected: 0 });
+    const [row] = await env.database.query<{ bytes: number; stored: number }>(
+      "SELECT octet_length(data) AS bytes, pg_column_size(data) AS stored FROM user_events",
+    );
+    expect(row?.bytes).toBeGreaterThan(8160);
+    expect(row?.stored).toBeLessThan(row?.bytes ?? 0);
+    const events = await env.database.query<{ line: number; launch_id: string; ts: Date }>(
+      "SELECT line, data->>'launch_id' AS launch_id, ts FROM event_data ORDER BY line",
+    );
+    expect(events.map((event) => event.line)).toEqual(Array.from({ length: 400 }, (_, i) => i + 2));
+    expect(events[399]).toMatchObject({ launch_id: String(500 + (399 % 3)) });
+    expect(new Date(events[399]?.ts ?? 0).getTime()).toBe(START.getTime() + 399 * 60_000);
+    expect((await findProfile(env.database, mapper.identityFields, "1000"))?.profile).toMatchObject({
+      email_open_ct: 400,
+    });
+  });
+
   it("takes over at once a file whose runner died, in an embedded database", async () => {
     await writeConnectFile(
       env.folder,
