@@ -106,6 +106,9 @@ export async function foldPart(
   const byKey = new Map<string, string>();
   const { events } = part;
   const eventRows = events === undefined ? undefined : new UserEventRows(events.fileId, spare);
+  const after = events?.after ?? 0;
+  // Events up to `after` are rows of `events` already (an older runner's).
+  const unwritten = (event: { line: number }) => event.line > after;
   let folded = 0;
   for (const [key, group] of users) {
     // Every few users only: a user's fold takes ~50 µs.
@@ -116,15 +119,13 @@ export async function foldPart(
     );
     if (share === undefined) continue;
     byKey.set(key, JSON.stringify(share));
-    if (eventRows === undefined || events === undefined) continue;
-    const userFailed = failed.slice(failedBefore);
-    eventRows.add(
-      key,
-      group,
-      userFailed.length === 0
-        ? (event) => event.line > events.after
-        : (event) => event.line > events.after && !userFailed.some((row) => row.line === event.line),
-    );
+    if (eventRows === undefined) continue;
+    if (failed.length === failedBefore) {
+      eventRows.add(key, group, unwritten);
+      continue;
+    }
+    const userFailed = new Set(failed.slice(failedBefore).map((row) => row.line));
+    eventRows.add(key, group, (event) => unwritten(event) && !userFailed.has(event.line));
   }
   const keys = [...byKey.keys()].sort();
   failed.sort((a, b) => a.line - b.line);
