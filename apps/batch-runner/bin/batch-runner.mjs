@@ -45,6 +45,19 @@ const child = spawn(
 for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"]) {
   process.on(signal, () => child.kill(signal));
 }
+// Under npm (`npx batch-runner`, `npm run runner`) this shim's parent is the shell npm runs the
+// command in. npm passes a SIGTERM only to that shell, which dies of it without passing it on:
+// the shim is left with another parent and no signal. Losing that shell while the runner works
+// happens no other way, so it stops the runner as a SIGTERM would.
+if (process.env.npm_command !== undefined) {
+  const parent = process.ppid;
+  const watch = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(watch);
+    child.kill("SIGTERM");
+  }, 250);
+  child.on("exit", () => clearInterval(watch));
+}
 child.on("exit", (code, signal) => {
   process.exit(code ?? (signal === null ? 1 : 128 + 2));
 });

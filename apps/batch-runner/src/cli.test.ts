@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
+import { readdirSync, readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -15,6 +16,22 @@ import { makeTestDatabaseDir } from "./store/test-database.ts";
 
 const START = new Date("2026-03-01T09:00:00Z");
 const BIN = join(__dirname, "..", "bin", "batch-runner.mjs");
+
+/** Resolves to "late" after `ms`, so a test that waits in vain still cleans up. */
+function later(ms: number): Promise<string> {
+  return new Promise((done) => setTimeout(() => done("late"), ms).unref());
+}
+
+/** SIGKILLs every process whose command line names `text` (Linux: reads /proc). */
+function killNaming(text: string): void {
+  for (const pid of readdirSync("/proc").filter((entry) => /^\d+$/.test(entry))) {
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(text)) process.kill(Number(pid), "SIGKILL");
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+}
 
 function config(lyticsUrl: string): string {
   return `
@@ -310,6 +327,47 @@ describe("batch-runner CLI", () => {
 });
 
 describe("batch-runner as a process", () => {
+  // A supervisor that started `npx batch-runner start` signals npx alone; npm passes the signal to
+  // the shell it runs the command in, and that shell dies without passing it on (see the shim).
+  it.each([
+    ["npx batch-runner", "npx", ["batch-runner"]],
+    ["npm run runner", "npm", ["run", "runner", "--"]],
+  ])("stops gracefully when only %s gets SIGTERM", { timeout: 60_000 }, async (_name, npm, args) => {
+    const made = await makeTestDatabaseDir();
+    const configPath = join(made.root, "runner.config.yaml");
+    try {
+      await writeFile(configPath, config("http://127.0.0.1:9"));
+      await writeFile(join(made.root, "id_ed25519"), "not used by start until a job's time comes");
+      const npx = spawn(npm, [...args, "start", "--config", configPath], {
+        cwd: join(__dirname, "..", "..", ".."),
+        stdio: ["ignore", "ignore", "pipe"],
+        env: { ...process.env, LYTICS_TOKEN: "t" },
+      });
+      let stderr = "";
+      // Closed once every process writing to it (the runner too, not only npx) has ended.
+      const closed = once(npx.stderr, "close").then(() => "closed");
+      const scheduled = new Promise<string>((done) => {
+        npx.stderr.on("data", (chunk: Buffer) => {
+          stderr += chunk.toString();
+          if (stderr.split('"msg":"job scheduled"').length > 2) done("scheduled");
+        });
+      });
+      expect(await Promise.race([scheduled, closed, later(30_000)])).toBe("scheduled");
+      npx.kill("SIGTERM");
+      expect(await Promise.race([closed, later(20_000)]), stderr).toBe("closed");
+      const logs = stderr
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line) as { msg: string });
+      expect(logs.map((line) => line.msg)).toContain("shutting down: finishing the current write");
+      expect(logs.at(-1)).toMatchObject({ msg: "stopped" });
+    } finally {
+      // A runner the signal never reached would hold the database open.
+      killNaming(made.root);
+      await made.cleanup();
+    }
+  });
+
   it("ends quietly, exit 0, when its output's reader leaves early", { timeout: 60_000 }, async () => {
     const made = await makeTestDatabaseDir();
     try {
