@@ -327,33 +327,33 @@ describe("batch-runner CLI", () => {
 });
 
 describe("batch-runner as a process", () => {
-  // A supervisor that started `npx batch-runner start` signals npx alone; npm passes the signal to
+  // A supervisor that started `npx batch-runner start` signals npm alone; npm passes the signal to
   // the shell it runs the command in, and that shell dies without passing it on (see the shim).
   it.each([
     ["npx batch-runner", "npx", ["batch-runner"]],
     ["npm run runner", "npm", ["run", "runner", "--"]],
-  ])("stops gracefully when only %s gets SIGTERM", { timeout: 60_000 }, async (_name, npm, args) => {
+  ])("stops gracefully when only %s gets SIGTERM", { timeout: 60_000 }, async (_name, command, args) => {
     const made = await makeTestDatabaseDir();
     const configPath = join(made.root, "runner.config.yaml");
     try {
       await writeFile(configPath, config("http://127.0.0.1:9"));
       await writeFile(join(made.root, "id_ed25519"), "not used by start until a job's time comes");
-      const npx = spawn(npm, [...args, "start", "--config", configPath], {
+      const npm = spawn(command, [...args, "start", "--config", configPath], {
         cwd: join(__dirname, "..", "..", ".."),
         stdio: ["ignore", "ignore", "pipe"],
         env: { ...process.env, LYTICS_TOKEN: "t" },
       });
       let stderr = "";
-      // Closed once every process writing to it (the runner too, not only npx) has ended.
-      const closed = once(npx.stderr, "close").then(() => "closed");
+      // Closed once every process writing to it (the runner too, not only npm) has ended.
+      const closed = once(npm.stderr, "close").then(() => "closed");
       const scheduled = new Promise<string>((done) => {
-        npx.stderr.on("data", (chunk: Buffer) => {
+        npm.stderr.on("data", (chunk: Buffer) => {
           stderr += chunk.toString();
           if (stderr.split('"msg":"job scheduled"').length > 2) done("scheduled");
         });
       });
       expect(await Promise.race([scheduled, closed, later(30_000)])).toBe("scheduled");
-      npx.kill("SIGTERM");
+      npm.kill("SIGTERM");
       expect(await Promise.race([closed, later(20_000)]), stderr).toBe("closed");
       const logs = stderr
         .trim()
