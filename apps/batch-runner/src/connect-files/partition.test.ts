@@ -1,8 +1,11 @@
+import { execFile } from "node:child_process";
+import { readdirSync } from "node:fs";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
+  openPartsBudget,
   PartFiles,
   PartReader,
   type PartRecord,
@@ -10,6 +13,8 @@ import {
   partCount,
   partOfKey,
 } from "./partition.ts";
+
+const openDescriptors = () => readdirSync("/proc/self/fd").length;
 
 describe("part files", () => {
   let root: string;
@@ -21,10 +26,15 @@ describe("part files", () => {
   });
 
   // 4 parts write through 64 KiB buffers, 600 parts through 13 KiB ones (see partBufferBytes);
-  // records longer than the buffer go straight to the file.
-  it.each([4, 600])(
-    "keeps every event of a user in one part, in the order added, whatever its key or size (%i parts)",
-    (partTotal) => {
+  // records longer than the buffer go straight to the file. Past its budget of open files, each
+  // part is opened for each write.
+  it.each([
+    [4, undefined],
+    [600, undefined],
+    [600, 16],
+  ])(
+    "keeps every event of a user in one part, in the order added, whatever its key or size (%i parts, open at once: %s)",
+    (partTotal, maxOpen) => {
       const keys = [
         "rs_user_id:1",
         'email:a"b@x.com',
@@ -41,9 +51,14 @@ describe("part files", () => {
         const json = line === 500 ? big : JSON.stringify({ line, text });
         records.push({ line, key, json });
       }
-      const parts = new PartFiles(join(root, "p"), partTotal, 0);
+      const before = openDescriptors();
+      const parts = new PartFiles(join(root, "p"), partTotal, 0, maxOpen);
+      // Within the budget every part stays open; past it, none does between writes.
+      expect(openDescriptors() - before).toBe(maxOpen === undefined ? partTotal : 0);
       for (const record of records) parts.add(record);
+      expect(openDescriptors() - before).toBe(maxOpen === undefined ? partTotal : 0);
       parts.finish();
+      expect(openDescriptors()).toBe(before);
 
       const seen = new Map<string, Array<{ line: number; json: string }>>();
       // One reader for every part: a part read into the buffer of a larger one is decoded to its own end.
@@ -75,6 +90,44 @@ describe("part files", () => {
     expect(await readdir(dir)).toEqual(["part-2"]);
     parts.remove();
     await expect(readdir(dir)).rejects.toMatchObject({ code: "ENOENT" });
+  });
+
+  it("leaves room under the process's limit on open files", () => {
+    const limits = (soft: string, hard: string) =>
+      `Limit                     Soft Limit           Hard Limit           Units     \n` +
+      `Max processes             95263                95263                processes \n` +
+      `Max open files            ${soft.padEnd(20)} ${hard.padEnd(20)} files     \n`;
+    expect(openPartsBudget(limits("1024", "4096"))).toBe(768);
+    expect(openPartsBudget(limits("1048576", "1048576"))).toBe(1_048_320);
+    expect(openPartsBudget(limits("unlimited", "unlimited"))).toBe(Number.POSITIVE_INFINITY);
+    expect(openPartsBudget(limits("100", "100"))).toBe(1);
+    // Unreadable (not Linux) or unexpected: the usual default of 1,024.
+    expect(openPartsBudget(undefined)).toBe(768);
+    expect(openPartsBudget("Max open files  lots")).toBe(768);
+  });
+
+  it("writes a file of more parts than the process may open (prlimit), where keeping them open failed with EMFILE", async () => {
+    const script = `
+      import { PartFiles, PartReader } from ${JSON.stringify(new URL("./partition.ts", import.meta.url).href)};
+      const parts = new PartFiles(${JSON.stringify(join(root, "p"))}, 600, 0);
+      for (let line = 2; line < 20000; line++) parts.add({ line, key: "user" + (line % 3000), json: "[" + line + "]" });
+      parts.finish();
+      let events = 0;
+      const reader = new PartReader();
+      for (let index = 0; index < 600; index++)
+        for (const list of reader.read(parts.pathOf(index)).values()) events += list.length;
+      console.log(events);
+    `;
+    // A hard limit of 300: Node cannot raise its soft limit past it, and 600 parts do not fit.
+    const output = await new Promise<string>((resolve, reject) =>
+      execFile(
+        "prlimit",
+        ["--nofile=300:300", process.execPath, "--input-type=module", "-e", script],
+        (error, stdout, stderr) =>
+          error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
+      ),
+    );
+    expect(output.trim()).toBe("19998");
   });
 
   it("shares about 1 MiB of write buffers among a few parts, gives many at least 16 KiB up to 8 MiB in all", () => {

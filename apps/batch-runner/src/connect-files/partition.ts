@@ -1,5 +1,14 @@
 import { Buffer } from "node:buffer";
-import { closeSync, fstatSync, mkdirSync, openSync, readSync, rmSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  writeSync,
+} from "node:fs";
 import path from "node:path";
 
 /**
@@ -86,13 +95,24 @@ export class PartFiles {
   readonly #parts: number;
   readonly #writers: Array<PartWriter | undefined> = [];
 
-  constructor(dir: string, parts: number, fromPart: number) {
+  /** `maxOpen`: how many part files may be open at once; by default what the process's limit leaves (see openPartsBudget). */
+  constructor(dir: string, parts: number, fromPart: number, maxOpen = openPartsBudget(readLimits())) {
     this.#dir = dir;
     this.#parts = parts;
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
+    // Kept open while they fit in the budget. Beyond it, as for a file of thousands of parts under a
+    // limit of 1,024 descriptors, each write opens and closes its part: slower, but the import goes
+    // through instead of failing with EMFILE on every attempt.
+    const keepOpen = parts - fromPart <= maxOpen;
     for (let index = fromPart; index < parts; index++) {
-      this.#writers[index] = new PartWriter(openSync(this.pathOf(index), "w"), partBufferBytes(parts));
+      const file = this.pathOf(index);
+      let fd = openSync(file, "w");
+      if (!keepOpen) {
+        closeSync(fd);
+        fd = -1;
+      }
+      this.#writers[index] = new PartWriter(file, fd, partBufferBytes(parts));
     }
   }
 
@@ -120,12 +140,15 @@ export class PartFiles {
 }
 
 class PartWriter {
+  readonly #path: string;
+  /** The open file, or -1: opened for each write (see PartFiles). */
   readonly #fd: number;
   readonly #bufferBytes: number;
   #buffer: Buffer | undefined;
   #used = 0;
 
-  constructor(fd: number, bufferBytes: number) {
+  constructor(path: string, fd: number, bufferBytes: number) {
+    this.#path = path;
     this.#fd = fd;
     this.#bufferBytes = bufferBytes;
   }
@@ -145,7 +168,7 @@ class PartWriter {
     if (this.#used + text.length * 3 > size) {
       this.#flush();
       if (text.length * 3 > size) {
-        writeSync(this.#fd, text);
+        this.#withFile((fd) => writeSync(fd, text));
         return;
       }
     }
@@ -154,14 +177,61 @@ class PartWriter {
 
   close(): void {
     this.#flush();
-    closeSync(this.#fd);
+    if (this.#fd >= 0) closeSync(this.#fd);
   }
 
   #flush(): void {
-    if (this.#buffer === undefined || this.#used === 0) return;
-    let done = 0;
-    while (done < this.#used) done += writeSync(this.#fd, this.#buffer, done, this.#used - done);
+    const buffer = this.#buffer;
+    const used = this.#used;
+    if (buffer === undefined || used === 0) return;
+    this.#withFile((fd) => {
+      let done = 0;
+      while (done < used) done += writeSync(fd, buffer, done, used - done);
+    });
     this.#used = 0;
+  }
+
+  #withFile(write: (fd: number) => void): void {
+    if (this.#fd >= 0) {
+      write(this.#fd);
+      return;
+    }
+    const fd = openSync(this.#path, "a");
+    try {
+      write(fd);
+    } finally {
+      closeSync(fd);
+    }
+  }
+}
+
+// Descriptors left for everything else while parts are written: the plaintext, sockets, worker
+// threads, and PGlite's own files (a relation's table, index and free-space maps each).
+const RESERVED_DESCRIPTORS = 256;
+// Where the limit cannot be read (not Linux): the usual default soft limit.
+const ASSUMED_DESCRIPTOR_LIMIT = 1024;
+
+/**
+ * How many part files may be open at once: the process's limit on open files less a reserve.
+ * Node raises the soft limit to the hard one at start, so the soft limit read here is what
+ * applies. A host whose hard limit is 1,024 has fewer than the parts of a file of a GB or two.
+ */
+export function openPartsBudget(limitsText: string | undefined): number {
+  const soft = /^Max open files\s+(\S+)/m.exec(limitsText ?? "")?.[1];
+  const limit =
+    soft === "unlimited"
+      ? Number.POSITIVE_INFINITY
+      : soft !== undefined && /^\d+$/.test(soft)
+        ? Number(soft)
+        : ASSUMED_DESCRIPTOR_LIMIT;
+  return Math.max(1, limit - RESERVED_DESCRIPTORS);
+}
+
+function readLimits(): string | undefined {
+  try {
+    return readFileSync("/proc/self/limits", "utf8");
+  } catch {
+    return undefined;
   }
 }
 
